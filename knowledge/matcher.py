@@ -1,0 +1,216 @@
+"""Rank FAQ entries for a question: in-memory BM25F over normalised, stemmed terms.
+
+Why our own BM25 and not SQLite FTS5: measured with scripts/bench_kb.py, the in-memory index
+answers in well under a millisecond on the shipped base and a few milliseconds on 10,000 entries,
+while FTS5 needs a per-query SQL round trip plus our own normalisation anyway (FTS5's tokenisers
+know neither Indonesian stemming nor slang), and it cannot weight fields by length separately
+the way BM25F does. No database, no Telegram: text in, ranked entry ids out.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from .loader import Entry, load_entries
+from .normalize import FULL, Analyzer, Lexicon, Pipeline, dedouble, is_dictionary_word, stem
+
+_TAG = re.compile(r"<[^>]+>")
+
+# field -> (weight, length normalisation b). Tuned on tests/kb_eval.tsv (see cmd_eval).
+FIELDS: dict[str, tuple[float, float]] = {
+    "title": (3.0, 0.5),
+    "synonyms": (2.0, 0.3),
+    "examples": (1.5, 0.5),
+    "answer": (0.4, 0.75),
+}
+K1 = 1.2
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """`confident` needs all three: the top score as a share of the best score the query's
+    terms could reach, the share of query terms known from the FAQ questions, and the lead of
+    the top entry over the second."""
+    min_ratio: float = 0.35
+    min_coverage: float = 0.6
+    min_margin: float = 0.1
+
+
+@dataclass(frozen=True)
+class Match:
+    id: str
+    title: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Result:
+    query: str
+    confident: bool
+    matches: list[Match]
+    terms: tuple[str, ...] = ()
+    signals: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"query": self.query, "confident": self.confident,
+                "matches": [{"id": m.id, "title": m.title, "score": m.score}
+                            for m in self.matches]}
+
+
+def _fields(entry: Entry) -> dict[str, str]:
+    return {
+        "title": entry.title,
+        "synonyms": "\n".join(entry.synonyms),
+        "examples": "\n".join(entry.examples),
+        "answer": _TAG.sub(" ", entry.answer_id),
+    }
+
+
+class Matcher:
+    def __init__(self, entries: Sequence[Entry], pipeline: Pipeline = FULL,
+                 calibration: Calibration | None = None,
+                 fields: dict[str, tuple[float, float]] | None = None, k1: float = K1):
+        self.pipeline = pipeline
+        self.calibration = calibration or Calibration()
+        self.analyzer = Analyzer(pipeline, None if pipeline.raw else Lexicon.load())
+        self.ids = [e.id for e in entries]
+        self.titles = [e.title for e in entries]
+        self._fix_cache: dict[str, str | None] = {}
+        self._build(entries, fields or FIELDS, k1)
+
+    # ---- construction -------------------------------------------------------------------
+    @classmethod
+    def from_entries(cls, entries: Iterable[Entry], *, slang: bool = True,
+                     synonyms: bool = True, stemming: bool = True, typos: bool = True,
+                     stopwords: bool = True, raw: bool = False, **kwargs) -> "Matcher":
+        pipeline = Pipeline(slang=slang, synonyms=synonyms, stemming=stemming, typos=typos,
+                            stopwords=stopwords, raw=raw)
+        if raw:
+            pipeline = Pipeline(False, False, False, False, False, True)
+        return cls(list(entries), pipeline, **kwargs)
+
+    @classmethod
+    def load(cls, path=None, **flags) -> "Matcher":
+        """The matcher over the shipped knowledge base (or the entries in ``path``)."""
+        return cls.from_entries(load_entries(path), **flags)
+
+    def _build(self, entries: Sequence[Entry], fields, k1: float) -> None:
+        raw = self.pipeline.raw
+        if raw:  # baseline: one field, plain BM25 over raw words
+            fields = {"all": (1.0, 0.75)}
+        per_doc: list[dict[str, Counter]] = []
+        surface: Counter = Counter()
+        for entry in entries:
+            texts = _fields(entry)
+            if raw:
+                texts = {"all": "\n".join(texts.values())}
+            counts = {}
+            for name, text in texts.items():
+                if not raw:
+                    surface.update(self.analyzer.words(text))
+                counts[name] = Counter(self.analyzer.terms(text))
+            per_doc.append(counts)
+        n = max(len(per_doc), 1)
+        avg = {f: (sum(sum(d[f].values()) for d in per_doc) / n) or 1.0 for f in fields}
+        df: Counter = Counter()
+        for d in per_doc:
+            df.update(set().union(*(d[f].keys() for f in fields)))
+        self.n_docs = len(per_doc)
+        self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+        self.idf_unknown = math.log(1 + (n + 0.5) / 0.5)
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, d in enumerate(per_doc):
+            tf: dict[str, float] = defaultdict(float)
+            for f, (w, b) in fields.items():
+                length = sum(d[f].values())
+                norm = 1 - b + b * length / avg[f]
+                for t, c in d[f].items():
+                    tf[t] += w * c / norm
+            for t, v in tf.items():
+                postings[t].append((i, self.idf[t] * v / (k1 + v)))
+        self.postings = dict(postings)
+        # Domain vocabulary: terms of the question side (titles, examples, synonyms) and the
+        # canonical synonym terms. Coverage of a query by it separates in- from out-of-scope.
+        qside = [f for f in fields if f != "answer"]
+        self.domain = set().union(*(d[f].keys() for d in per_doc for f in qside)) if per_doc else set()
+        if not raw:
+            lex = self.analyzer.lex
+            self.domain |= lex.canonicals
+            known = set(surface) | set(lex.slang) | lex.stopwords
+            known |= {w for phrase in lex.phrases for w in phrase}
+            self.known_words = frozenset(known)
+            self.stem_vocab = frozenset(self.postings)
+            by_len: dict[int, list[str]] = defaultdict(list)
+            for word, _ in surface.most_common():  # most frequent first wins ties
+                if len(word) >= 4 and word.isalpha():
+                    by_len[len(word)].append(word)
+            self._by_len = dict(by_len)
+
+    # ---- typo step ----------------------------------------------------------------------
+    def correct(self, word: str) -> str | None:
+        """The known word a misspelt ``word`` stands for, or None (known, or nothing close)."""
+        if word in self._fix_cache:
+            return self._fix_cache[word]
+        fix = self._correct(word)
+        if len(self._fix_cache) > 100_000:
+            self._fix_cache.clear()
+        self._fix_cache[word] = fix
+        return fix
+
+    def _correct(self, word: str) -> str | None:
+        if word in self.known_words or not word.isalpha() or len(word) < 4:
+            return None
+        short = dedouble(word)
+        if short != word and (short in self.known_words):
+            return short
+        if stem(word) in self.stem_vocab or len(word) < 5 or is_dictionary_word(word):
+            return None
+        max_d = 1 if len(word) <= 7 else 2
+        best: tuple[int, str] | None = None
+        for size in range(len(word) - max_d, len(word) + max_d + 1):
+            bucket = self._by_len.get(size)
+            if not bucket:
+                continue
+            hit = process.extractOne(word, bucket, scorer=OSA.distance, score_cutoff=max_d)
+            if hit is not None and (best is None or hit[1] < best[0]):
+                best = (hit[1], hit[0])
+        return best[1] if best else None
+
+    # ---- ranking ------------------------------------------------------------------------
+    def analyze(self, question: str) -> list[str]:
+        use_typos = self.pipeline.typos and not self.pipeline.raw
+        return self.analyzer.terms(question, self.correct if use_typos else None)
+
+    def ask(self, question: str, k: int = 5) -> Result:
+        terms = self.analyze(question)
+        unique = list(dict.fromkeys(terms))
+        scores: dict[int, float] = defaultdict(float)
+        for t in unique:
+            for doc, s in self.postings.get(t, ()):
+                scores[doc] += s
+        ranked = sorted(scores.items(), key=lambda x: (-x[1], x[0]))[:max(k, 2)]
+        matches = [Match(self.ids[i], self.titles[i], round(s, 4)) for i, s in ranked[:k]]
+        confident, signals = self._confidence(unique, ranked)
+        return Result(question, confident, matches, tuple(terms), signals)
+
+    def _confidence(self, unique: list[str], ranked: list[tuple[int, float]]):
+        if not unique or not ranked:
+            return False, {"ratio": 0.0, "coverage": 0.0, "margin": 0.0}
+        upper = sum(self.idf.get(t, self.idf_unknown) for t in unique)
+        top = ranked[0][1]
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        signals = {
+            "ratio": top / upper if upper else 0.0,
+            "coverage": sum(t in self.domain for t in unique) / len(unique),
+            "margin": (top - second) / top if top else 0.0,
+        }
+        c = self.calibration
+        ok = (signals["ratio"] >= c.min_ratio and signals["coverage"] >= c.min_coverage
+              and signals["margin"] >= c.min_margin)
+        return ok, signals

@@ -1,0 +1,190 @@
+"""Turn a chat-style Indonesian question (or FAQ text) into index terms.
+
+Steps, each of which can be switched off for measurement (see ``Pipeline``):
+1. ``normalize_text``: case, accents, punctuation, letter runs ("tolonggg"), reduplication
+   ("anggota2", "anggota-anggota"), letter/digit boundaries ("sp2" -> "sp 2").
+2. slang: informal words, abbreviations, Javanese/Sundanese -> standard (data/slang.tsv).
+3. typos: an unknown word is replaced by the nearest known word (a callback the matcher gives,
+   because only the matcher knows the vocabulary).
+4. synonyms: domain phrases -> one canonical term (data/synonyms.tsv), longest phrase first.
+5. stop words are dropped (data/stopwords.txt).
+6. stemming with PySastrawi (cached), then single-word synonyms once more on the stem.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+MAX_PHRASE = 5
+
+_RUNS = re.compile(r"([a-z])\1{2,}")
+_HYPHEN_REDUP = re.compile(r"\b([a-z]{2,})-\1\b")
+_DIGIT_REDUP = re.compile(r"\b([a-z]{3,})2\b")
+_LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """Which steps run. ``raw=True`` is the baseline: lower-cased words split on non-letters."""
+    slang: bool = True
+    synonyms: bool = True
+    stemming: bool = True
+    typos: bool = True
+    stopwords: bool = True
+    raw: bool = False
+
+
+FULL = Pipeline()
+RAW = Pipeline(slang=False, synonyms=False, stemming=False, typos=False, stopwords=False, raw=True)
+
+
+def normalize_text(text: str) -> list[str]:
+    """Lower-case word tokens with punctuation, letter runs and reduplication normalised."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = text.replace("&", " dan ")
+    text = _HYPHEN_REDUP.sub(r"\1", text)
+    text = _RUNS.sub(r"\1", text)
+    text = _DIGIT_REDUP.sub(r"\1", text)
+    text = _LETTER_DIGIT.sub(" ", text)
+    return _NON_WORD.sub(" ", text).split()
+
+
+def raw_tokens(text: str) -> list[str]:
+    return _NON_WORD.sub(" ", text.lower()).split()
+
+
+def dedouble(word: str) -> str:
+    """'tolongg' -> 'tolong', 'gmnn' -> 'gmn': chat stretches a letter; try it once."""
+    return re.sub(r"([a-z])\1", r"\1", word)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+    return StemmerFactory().create_stemmer()
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Sastrawi stem of one word (Sastrawi is slow, so every word is stemmed once)."""
+    if not word.isalpha() or len(word) <= 3:
+        return word
+    return _stemmer().stem(word) or word
+
+
+@lru_cache(maxsize=1)
+def root_words() -> frozenset[str]:
+    """Sastrawi's dictionary of Indonesian root words (a real word is not a typo)."""
+    import Sastrawi
+    path = Path(Sastrawi.__file__).parent / "Stemmer" / "data" / "kata-dasar.txt"
+    return frozenset(w.strip() for w in path.read_text(encoding="utf-8").split())
+
+
+def is_dictionary_word(word: str) -> bool:
+    return word in root_words() or stem(word) in root_words()
+
+
+def _data_lines(name: str) -> Iterable[str]:
+    for line in (DATA_DIR / name).read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            yield line
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    slang: dict[str, tuple[str, ...]]
+    phrases: dict[tuple[str, ...], str]      # synonym variant (surface tokens) -> canonical
+    stem_synonyms: dict[str, str]           # stemmed single-word variant -> canonical
+    canonicals: frozenset[str]
+    stopwords: frozenset[str]
+
+    @classmethod
+    @lru_cache(maxsize=1)
+    def load(cls) -> "Lexicon":
+        slang: dict[str, tuple[str, ...]] = {}
+        for line in _data_lines("slang.tsv"):
+            key, _, value = line.partition("\t")
+            slang[key.strip().lower()] = tuple(normalize_text(value))
+        stops = frozenset(w for line in _data_lines("stopwords.txt") for w in normalize_text(line))
+        phrases: dict[tuple[str, ...], str] = {}
+        stem_syn: dict[str, str] = {}
+        canon: set[str] = set()
+        for line in _data_lines("synonyms.tsv"):
+            head, _, rest = line.partition("\t")
+            head = head.strip().lower()
+            canon.add(head)
+            for variant in [head, *rest.split("|")]:
+                words = tuple(w for t in normalize_text(variant) for w in slang.get(t, (t,)))
+                if not words:
+                    continue
+                phrases.setdefault(words, head)
+                if len(words) == 1 and stem(words[0]) == words[0] and words[0] not in stops:
+                    stem_syn.setdefault(words[0], head)
+        return cls(slang, phrases, stem_syn, frozenset(canon), stops)
+
+
+class Analyzer:
+    """Text -> terms for one Pipeline. Pure apart from the (thread-safe) stem cache."""
+
+    def __init__(self, pipeline: Pipeline = FULL, lexicon: Lexicon | None = None):
+        self.pipeline = pipeline
+        self.lex = lexicon or Lexicon.load()
+
+    def words(self, text: str, correct: Callable[[str], str | None] | None = None) -> list[str]:
+        """Tokens after normalisation, slang and typo correction (before synonyms/stemming)."""
+        p, lex = self.pipeline, self.lex
+        if p.raw:
+            return raw_tokens(text)
+        out: list[str] = []
+        for tok in normalize_text(text):
+            if p.slang and tok in lex.slang:
+                out.extend(lex.slang[tok])
+                continue
+            if correct is not None and p.typos:
+                fixed = correct(tok)
+                if fixed and fixed != tok:
+                    out.extend(lex.slang.get(fixed, (fixed,)) if p.slang else (fixed,))
+                    continue
+            out.append(tok)
+        return out
+
+    def terms(self, text: str, correct: Callable[[str], str | None] | None = None) -> list[str]:
+        p, lex = self.pipeline, self.lex
+        words = self.words(text, correct)
+        if p.raw:
+            return words
+        terms: list[str] = []
+        i, n = 0, len(words)
+        while i < n:
+            if p.synonyms:
+                for size in range(min(MAX_PHRASE, n - i), 0, -1):
+                    canon = lex.phrases.get(tuple(words[i:i + size]))
+                    if canon is not None:
+                        terms.append(canon)
+                        i += size
+                        break
+                else:
+                    canon = None
+                if canon is not None:
+                    continue
+            word = words[i]
+            i += 1
+            if p.stopwords and word in lex.stopwords:
+                continue
+            if p.stemming:
+                root = stem(word)
+                if p.synonyms and root in lex.stem_synonyms:
+                    root = lex.stem_synonyms[root]
+                elif p.stopwords and root in lex.stopwords:
+                    continue
+                word = root
+            terms.append(word)
+        return terms
