@@ -1,0 +1,196 @@
+"""The delivery worker: the only code that sends outbox rows to Telegram.
+
+It is infrastructure, not a clinic service, so it may import `telegram`. Global and per-group
+rate limits are kept by PTB's AIORateLimiter on the bot; this worker keeps order within a chat,
+persists every outcome, retries 429 after `retry_after` and 5xx/network errors with backoff,
+and marks users who blocked the bot as inactive.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from storage.db import Database
+from storage.outbox import OutboxRepo, OutboxRow
+from storage.users import UserRepo
+
+log = logging.getLogger(__name__)
+
+SentHook = Callable[[OutboxRow, int | None], Awaitable[None]]
+FailedHook = Callable[[OutboxRow, str], Awaitable[None]]
+ThreadMissingHook = Callable[[OutboxRow], Awaitable[dict | None]]
+
+
+@dataclass
+class DeliveryHooks:
+    """Per-kind follow-ups: e.g. tickets record which staff message maps to which ticket."""
+    sent: SentHook | None = None
+    failed: FailedHook | None = None
+    thread_missing: ThreadMissingHook | None = None
+
+
+class DeliveryWorker:
+    def __init__(self, bot: Bot, db: Database, *, concurrency: int = 16, max_attempts: int = 10,
+                 idle_poll: float = 1.0) -> None:
+        self.bot = bot
+        self.repo = OutboxRepo(db)
+        self.users = UserRepo(db)
+        self.concurrency = concurrency
+        self.max_attempts = max_attempts
+        self.idle_poll = idle_poll
+        self._hooks: dict[str, DeliveryHooks] = {}
+        self._wake = asyncio.Event()
+        self._inflight: dict[int, asyncio.Task] = {}  # chat_id -> task
+        self._task: asyncio.Task | None = None
+        self._stopping = False
+
+    def register(self, kind: str, hooks: DeliveryHooks) -> None:
+        self._hooks[kind] = hooks
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        requeued = await self.repo.requeue_interrupted()
+        if requeued:
+            log.warning("outbox: %d row(s) interrupted by a stop are queued again", requeued)
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name="outbox-delivery")
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Graceful: no new rows, let in-flight sends finish so nothing is left half-sent."""
+        self._stopping = True
+        self._wake.set()
+        if self._task:
+            try:
+                await asyncio.wait_for(self._task, timeout)
+            except asyncio.TimeoutError:
+                self._task.cancel()
+            self._task = None
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait until nothing is pending (tests, demo, shutdown of one-shot commands)."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while await self.repo.pending_count() and loop.time() < end:
+            self.wake()
+            await asyncio.sleep(0.05)
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                free = self.concurrency - len(self._inflight)
+                rows = await self.repo.due(free, exclude_chats=set(self._inflight)) if free > 0 else []
+                for row in rows:
+                    await self.repo.mark_sending(row.id)
+                    task = asyncio.create_task(self._deliver(row), name=f"outbox:{row.id}")
+                    self._inflight[row.chat_id] = task
+                    task.add_done_callback(lambda _t, chat=row.chat_id: self._inflight.pop(chat, None) and self._wake.set())
+                if rows and len(rows) == free:
+                    await asyncio.sleep(0)  # full: go round again when a slot frees
+                await self._sleep_until_work()
+            except Exception:  # the worker must outlive any single failure
+                log.exception("outbox: delivery loop error")
+                await asyncio.sleep(1)
+        if self._inflight:
+            await asyncio.gather(*self._inflight.values(), return_exceptions=True)
+
+    async def _sleep_until_work(self) -> None:
+        next_at = await self.repo.next_due_at()
+        delay = self.idle_poll
+        if next_at is not None:
+            delay = max(0.0, min(delay, (next_at - datetime.now(timezone.utc)).total_seconds()))
+        if delay <= 0 and not self._inflight:
+            return
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=max(delay, 0.01))
+        except asyncio.TimeoutError:
+            pass
+
+    async def _deliver(self, row: OutboxRow) -> None:
+        hooks = self._hooks.get(row.kind, DeliveryHooks())
+        try:
+            message_id = await self._call(row)
+        except RetryAfter as exc:
+            wait = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else float(exc.retry_after)
+            log.info("outbox %s: 429, retry after %.1fs", row.id, wait)
+            await self.repo.retry_later(row.id, wait, f"429 retry after {wait}")
+            return
+        except Forbidden as exc:
+            await self._final(row, hooks, "blocked" if row.chat_id > 0 else "failed", str(exc))
+            if row.chat_id > 0:
+                await self.users.mark_inactive(row.chat_id, "blocked")
+            return
+        except BadRequest as exc:
+            text = str(exc).lower()
+            if "thread not found" in text and hooks.thread_missing:
+                new_payload = await hooks.thread_missing(row)
+                if new_payload is not None:
+                    await self.repo.update_payload(row.id, new_payload)
+                    await self.repo.retry_later(row.id, 0, str(exc))
+                    return
+            if "chat not found" in text and row.chat_id > 0:
+                await self.users.mark_inactive(row.chat_id, "chat not found")
+            await self._final(row, hooks, "failed", str(exc))
+            return
+        except (NetworkError, TelegramError, OSError) as exc:  # 5xx, timeouts, connection errors
+            if row.attempts >= self.max_attempts:
+                await self._final(row, hooks, "failed", f"gave up: {exc}")
+                return
+            backoff = min(300.0, 0.5 * (2 ** max(0, row.attempts - 1)))
+            log.warning("outbox %s: %s; retry in %.1fs", row.id, exc, backoff)
+            await self.repo.retry_later(row.id, backoff, str(exc))
+            return
+        except Exception as exc:  # a bug in a payload must not wedge the chat's queue
+            log.exception("outbox %s: unexpected error", row.id)
+            await self._final(row, hooks, "failed", repr(exc))
+            return
+        await self.repo.mark_sent(row.id, message_id)
+        if hooks.sent:
+            try:
+                await hooks.sent(row, message_id)
+            except Exception:
+                log.exception("outbox %s: sent-hook failed", row.id)
+
+    async def _final(self, row: OutboxRow, hooks: DeliveryHooks, status: str, error: str) -> None:
+        log.warning("outbox %s (%s to %s): %s: %s", row.id, row.kind, row.chat_id, status, error)
+        await self.repo.mark_final(row.id, status, error)
+        if hooks.failed:
+            try:
+                await hooks.failed(row, error)
+            except Exception:
+                log.exception("outbox %s: failed-hook failed", row.id)
+
+    async def _call(self, row: OutboxRow) -> int | None:
+        p = dict(row.payload)
+        if "reply_markup" in p:
+            p["reply_markup"] = InlineKeyboardMarkup.de_json(p["reply_markup"], self.bot)
+        if p.pop("disable_web_page_preview", False):
+            p["link_preview_options"] = LinkPreviewOptions(is_disabled=True)
+        if row.method == "send_message":
+            msg = await self.bot.send_message(chat_id=row.chat_id, **p)
+        elif row.method == "copy_message":
+            msg = await self.bot.copy_message(chat_id=row.chat_id, **p)
+        elif row.method == "send_photo":
+            path = p.pop("photo_path", None)
+            if path:
+                p["photo"] = Path(path).read_bytes()
+            msg = await self.bot.send_photo(chat_id=row.chat_id, **p)
+        elif row.method == "edit_message_text":
+            try:
+                msg = await self.bot.edit_message_text(chat_id=row.chat_id, **p)
+            except BadRequest as exc:
+                if "not modified" in str(exc).lower():
+                    return p.get("message_id")
+                raise
+        else:
+            raise ValueError(f"unknown outbox method {row.method}")
+        return getattr(msg, "message_id", None)

@@ -1,0 +1,128 @@
+"""Registering a cooperative: the order of questions, what counts as a valid answer, join codes.
+
+Plain Python so the rules are tested directly; the handler only asks and stores.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from bot.domain import COOPERATIVE_KINDS, INDUSTRIAL_ESTATES, KECAMATAN, MANAGER_ROLES
+
+CONSENT_VERSION = "2026-11"
+JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on a shop floor
+JOIN_CODE_LENGTH = 8
+NAME_MAX = 120
+MAX_MEMBERS = 1_000_000
+
+# The questions of a new cooperative, in order. "company" is asked only of employee cooperatives.
+PROFILE_STEPS: tuple[str, ...] = (
+    "name", "nik", "kind", "company", "estate", "kecamatan", "members", "fy_end_month", "role",
+)
+CHOICE_STEPS = {"kind", "estate", "kecamatan", "fy_end_month", "role"}
+OPTIONAL_STEPS = {"nik", "company"}
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Why an answer was refused; `code` names the template that explains it."""
+    code: str
+
+
+def applicable_steps(data: dict) -> list[str]:
+    steps = list(PROFILE_STEPS)
+    if data.get("kind") not in (None, "karyawan"):
+        steps.remove("company")
+    return steps
+
+
+def next_step(data: dict, after: str | None) -> str | None:
+    """The first step after `after` that is still unanswered; None means ready to confirm."""
+    steps = applicable_steps(data)
+    start = steps.index(after) + 1 if after in steps else 0
+    for step in steps[start:]:
+        if step not in data:
+            return step
+    for step in steps:  # anything skipped earlier (e.g. after a restart)
+        if step not in data:
+            return step
+    return None
+
+
+def progress(data: dict, step: str) -> tuple[int, int]:
+    steps = applicable_steps(data)
+    return (steps.index(step) + 1 if step in steps else len(steps), len(steps))
+
+
+def parse_text_answer(step: str, text: str) -> object | Invalid:
+    text = text.strip()
+    if step == "name":
+        if len(text) < 3:
+            return Invalid("name_short")
+        if len(text) > NAME_MAX:
+            return Invalid("name_long")
+        return " ".join(text.split())
+    if step == "company":
+        if len(text) < 2:
+            return Invalid("name_short")
+        if len(text) > NAME_MAX:
+            return Invalid("name_long")
+        return " ".join(text.split())
+    if step == "nik":
+        digits = re.sub(r"[\s.\-]", "", text)
+        if not digits.isdigit() or len(digits) != 16:
+            return Invalid("nik_invalid")
+        return digits
+    if step == "members":
+        cleaned = re.sub(r"[\s.,]", "", text.lower().removesuffix("orang").strip())
+        if not cleaned.isdigit():
+            return Invalid("members_invalid")
+        number = int(cleaned)
+        if number < 1 or number > MAX_MEMBERS:
+            return Invalid("members_invalid")
+        return number
+    return Invalid("use_buttons")
+
+
+def parse_choice(step: str, value: str) -> object | Invalid:
+    """Values from buttons are checked too: callback data can be forged."""
+    if step == "kind" and value in COOPERATIVE_KINDS:
+        return value
+    if step == "role" and value in MANAGER_ROLES:
+        return value
+    if step in ("kecamatan", "estate", "fy_end_month") and value.isdigit():
+        index = int(value)
+        if step == "kecamatan" and 0 <= index < len(KECAMATAN):
+            return KECAMATAN[index]
+        if step == "estate" and 0 <= index < len(INDUSTRIAL_ESTATES):
+            return INDUSTRIAL_ESTATES[index]
+        if step == "fy_end_month" and 1 <= index <= 12:
+            return index
+    return Invalid("stale_button")
+
+
+def profile_from(data: dict) -> dict:
+    """The cooperative row from the answers; absent optional answers become None."""
+    profile = {k: data.get(k) for k in ("name", "nik", "kind", "company", "estate", "kecamatan", "members", "fy_end_month")}
+    if profile["kind"] != "karyawan":
+        profile["company"] = None
+    for key in ("nik", "company"):
+        if profile[key] == "":
+            profile[key] = None
+    return profile
+
+
+def is_complete(data: dict) -> bool:
+    return next_step(data, None) is None
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+def normalise_join_code(text: str) -> str | None:
+    code = re.sub(r"[\s\-]", "", text.upper())
+    if len(code) != JOIN_CODE_LENGTH or any(c not in JOIN_CODE_ALPHABET for c in code):
+        return None
+    return code

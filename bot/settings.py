@@ -1,0 +1,170 @@
+"""The one place settings come from: environment variables and `.env`.
+
+Operations scripts rely on the exact variable names, so they are the field names upper-cased.
+A bad value must stop start-up with one line naming the variable (see `load_settings`).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing import Annotated
+
+LANGUAGES = ("id", "en")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line for the operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    bot_token: SecretStr | None = None
+    staff_chat_id: int | None = None
+    admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    database_path: Path = Path("data/klinik.sqlite3")
+    telegram_api_url: str = "https://api.telegram.org"
+    timezone: str = "Asia/Jakarta"
+    default_language: str = "id"
+    log_level: str = "INFO"
+    # Clinic operations
+    office_hours: str = "mon-fri 08:00-16:00"
+    consultant_signature: str = "name"
+    ticket_sla_office_hours: float = Field(default=4.0, gt=0)
+    rate_limit: bool = True
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is None or not v.get_secret_value().strip():
+            return None
+        raw = v.get_secret_value().strip()
+        head, sep, tail = raw.partition(":")
+        if not (sep and head.isdigit() and tail):
+            raise ValueError("must look like 123456789:ABC... (the token from @BotFather)")
+        return SecretStr(raw)
+
+    @field_validator("staff_chat_id", mode="before")
+    @classmethod
+    def _staff_chat(cls, v: object) -> object:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return None
+        text = str(v).strip()
+        try:
+            number = int(text)
+        except ValueError:
+            raise ValueError(f"must be the staff supergroup's numeric id such as -1001234567890, got {text!r}") from None
+        if number >= 0:
+            raise ValueError(f"must be a negative group id such as -1001234567890, got {number}")
+        return number
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admins(cls, v: object) -> object:
+        if v is None:
+            return ()
+        if isinstance(v, str):
+            parts = [p.strip() for p in v.replace(";", ",").split(",") if p.strip()]
+        else:
+            parts = list(v)  # type: ignore[arg-type]
+        ids = []
+        for p in parts:
+            try:
+                ids.append(int(p))
+            except (TypeError, ValueError):
+                raise ValueError(f"must be comma-separated numeric Telegram user ids, got {p!r}") from None
+            if ids[-1] <= 0:
+                raise ValueError(f"user ids are positive numbers, got {p!r}")
+        return tuple(ids)
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, v: str) -> str:
+        v = v.strip().rstrip("/")
+        if not v.startswith(("http://", "https://")):
+            raise ValueError(f"must start with http:// or https://, got {v!r}")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (use an IANA name such as Asia/Jakarta)") from None
+        return v
+
+    @field_validator("default_language")
+    @classmethod
+    def _lang(cls, v: str) -> str:
+        v = v.strip().lower()
+        if v not in LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(LANGUAGES)}, got {v!r}")
+        return v
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, v: str) -> str:
+        v = v.strip().upper()
+        if v not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError(f"must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {v!r}")
+        return v
+
+    @field_validator("consultant_signature")
+    @classmethod
+    def _signature(cls, v: str) -> str:
+        v = v.strip().lower()
+        if v not in {"name", "clinic"}:
+            raise ValueError("must be 'name' (sign with the consultant's name) or 'clinic' (sign as Konsultan Klinik)")
+        return v
+
+    @field_validator("office_hours")
+    @classmethod
+    def _office_hours(cls, v: str) -> str:
+        from bot.office_hours import parse_spec  # local: keeps settings' import light
+
+        try:
+            parse_spec(v)
+        except ValueError as exc:
+            raise ValueError(f"must look like 'mon-fri 08:00-16:00' ({exc})") from None
+        return v
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def is_admin(self, user_id: int) -> bool:
+        return user_id in self.admin_ids
+
+    def require_for_run(self) -> None:
+        """`run` talks to the real Telegram: it needs what the offline commands can do without."""
+        if self.bot_token is None:
+            raise SettingsError("BOT_TOKEN: missing; get one from @BotFather and put it in .env")
+        if self.staff_chat_id is None:
+            raise SettingsError("STAFF_CHAT_ID: missing; the staff supergroup's id, such as -1001234567890")
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    name = str(first["loc"][0]).upper() if first.get("loc") else "SETTINGS"
+    msg = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    return f"{name}: {msg}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings or raise SettingsError with one line naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+
+
+def exit_on_bad_settings(exc: SettingsError) -> "NoReturn":  # noqa: F821
+    print(f"Configuration error: {exc}", file=sys.stderr)
+    raise SystemExit(2)

@@ -1,0 +1,135 @@
+"""Small helpers every journey uses: the user's language, sending rendered text, keyboards,
+staff checks, and input checks that answer politely instead of failing."""
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.buttons import Keyboard
+from bot.services import Services, get_services
+from bot.texts import split_message
+from storage.users import UserRepo
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+MAX_TEXT = 4000  # what we accept from a user in one message (Telegram allows 4096)
+STAFF_STATUSES = {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER,
+                  ChatMemberStatus.RESTRICTED}
+
+
+def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
+    if not keyboard:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, url=b.url) if b.url else InlineKeyboardButton(b.text, callback_data=b.data)
+          for b in row] for row in keyboard]
+    )
+
+
+async def language_of(context: Context, user_id: int | None) -> str:
+    svc = get_services(context)
+    if user_id is None:
+        return svc.settings.default_language
+    user = await UserRepo(svc.db).find(user_id)
+    return (user.language if user and user.language else None) or svc.settings.default_language
+
+
+async def lang(update: Update, context: Context) -> str:
+    return await language_of(context, update.effective_user.id if update.effective_user else None)
+
+
+def t(context: Context, lang_: str, name: str, **values: object) -> str:
+    return get_services(context).texts.render(lang_, name, **values)
+
+
+def label(context: Context, lang_: str, name: str, **values: object) -> str:
+    return get_services(context).texts.plain(lang_, name, **values)
+
+
+async def reply(update: Update, context: Context, html: str, keyboard: Keyboard | None = None) -> Message | None:
+    """Answer in the chat the update came from (and its forum topic); long text is split."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    thread_id = None
+    if update.effective_message and update.effective_message.is_topic_message:
+        thread_id = update.effective_message.message_thread_id
+    parts = split_message(html)
+    sent = None
+    for i, part in enumerate(parts):
+        sent = await context.bot.send_message(
+            chat.id, part, message_thread_id=thread_id,
+            reply_markup=markup(keyboard) if i == len(parts) - 1 else None,
+        )
+    return sent
+
+
+async def say(update: Update, context: Context, name: str, keyboard: Keyboard | None = None, **values: object) -> Message | None:
+    return await reply(update, context, t(context, await lang(update, context), name, **values), keyboard)
+
+
+async def edit_or_reply(update: Update, context: Context, html: str, keyboard: Keyboard | None = None) -> None:
+    """After a button press, replace the buttons' message so old buttons cannot be pressed twice."""
+    query = update.callback_query
+    if query and query.message and getattr(query.message, "text", None) is not None:
+        try:
+            await query.edit_message_text(html, reply_markup=markup(keyboard))
+            return
+        except TelegramError as exc:
+            if "not modified" in str(exc).lower():
+                return
+            log.info("edit failed (%s); sending a new message", exc)
+    await reply(update, context, html, keyboard)
+
+
+def is_private(update: Update) -> bool:
+    return bool(update.effective_chat and update.effective_chat.type == ChatType.PRIVATE)
+
+
+def is_staff_chat(update: Update, context: Context) -> bool:
+    chat = update.effective_chat
+    return bool(chat and chat.id == get_services(context).settings.staff_chat_id)
+
+
+async def is_consultant(context: Context, user_id: int) -> bool:
+    """Members of the staff group are consultants; asked of Telegram, remembered briefly."""
+    svc: Services = get_services(context)
+    if svc.settings.staff_chat_id is None:
+        return False
+    cached = svc.staff_cache.get(user_id)
+    if cached is not None:
+        return cached
+    try:
+        member = await context.bot.get_chat_member(svc.settings.staff_chat_id, user_id)
+        answer = member.status in STAFF_STATUSES
+    except TelegramError as exc:
+        log.info("membership check for %s failed: %s", user_id, exc)
+        answer = False
+    svc.staff_cache.put(user_id, answer)
+    return answer
+
+
+def is_admin(context: Context, user_id: int) -> bool:
+    return get_services(context).settings.is_admin(user_id)
+
+
+async def text_input(update: Update, context: Context, max_len: int = MAX_TEXT) -> str | None:
+    """The message's text if it is usable; otherwise answer politely and return None."""
+    message = update.effective_message
+    text = message.text if message else None
+    if text is None:
+        await say(update, context, "common.need_text")
+        return None
+    text = text.strip()
+    if not text:
+        await say(update, context, "common.empty_text")
+        return None
+    if len(text) > max_len:
+        await say(update, context, "common.too_long", limit=max_len, length=len(text))
+        return None
+    return text

@@ -1,0 +1,50 @@
+"""Conversation flows kept in SQLite: which journey owns a user's next private message.
+
+A journey registers a step handler for its flow name; the private-message router looks up the
+user's flow and calls it. Restarting the bot loses nothing: the state is in `flows`.
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+
+from handlers.common import Context
+from bot.services import get_services
+from storage.flows import FlowRepo, FlowState
+
+FlowHandler = Callable[[Update, Context, FlowState], Awaitable[None]]
+FLOWS: dict[str, FlowHandler] = {}
+
+
+def flow(name: str) -> Callable[[FlowHandler], FlowHandler]:
+    def register(handler: FlowHandler) -> FlowHandler:
+        if name in FLOWS and FLOWS[name] is not handler:
+            raise RuntimeError(f"flow {name!r} registered twice")
+        FLOWS[name] = handler
+        return handler
+    return register
+
+
+def flows_repo(context: Context) -> FlowRepo:
+    return FlowRepo(get_services(context).db)
+
+
+async def current_flow(update: Update, context: Context) -> FlowState | None:
+    if not (update.effective_chat and update.effective_user):
+        return None
+    return await flows_repo(context).get(update.effective_chat.id, update.effective_user.id)
+
+
+async def start_flow(update: Update, context: Context, name: str, step: str, data: dict | None = None) -> FlowState:
+    state = FlowState(update.effective_chat.id, update.effective_user.id, name, step, data or {})
+    await flows_repo(context).save(state)
+    return state
+
+
+async def save_flow(context: Context, state: FlowState) -> None:
+    await flows_repo(context).save(state)
+
+
+async def end_flow(update: Update, context: Context) -> bool:
+    return await flows_repo(context).clear(update.effective_chat.id, update.effective_user.id)

@@ -1,0 +1,50 @@
+"""Private messages that are not commands: the user's open flow gets them first, then the
+journeys' fallbacks in the order app.py gives (e.g. an open ticket, then FAQ triage)."""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+from telegram.ext import MessageHandler, filters
+
+from bot.services import get_services
+from handlers.common import Context, say
+from handlers.flows import FLOWS, current_flow, end_flow
+from storage.users import UserRepo
+
+Fallback = Callable[[Update, Context], Awaitable[bool]]
+PRIVATE_FALLBACKS: list[Fallback] = []  # filled by app.py from the journeys' PRIVATE_FALLBACK
+
+
+async def on_private_message(update: Update, context: Context) -> None:
+    if update.effective_user is None or update.effective_message is None:
+        return
+    state = await current_flow(update, context)
+    if state is not None:
+        handler = FLOWS.get(state.name)
+        if handler is None:  # a flow from an older version of the bot: start clean
+            await end_flow(update, context)
+        else:
+            await handler(update, context, state)
+            return
+    user = await UserRepo(get_services(context).db).find(update.effective_user.id)
+    if user is None or not user.has_consented:
+        await say(update, context, "onboarding.please_start")
+        return
+    for fallback in PRIVATE_FALLBACKS:
+        if await fallback(update, context):
+            return
+    if update.effective_message.text:
+        await say(update, context, "common.not_understood")
+    else:
+        await say(update, context, "common.need_text")
+
+
+async def on_unknown_command(update: Update, context: Context) -> None:
+    await say(update, context, "common.unknown_command")
+
+
+HANDLERS = [
+    MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_private_message),
+    MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, on_unknown_command),
+]

@@ -1,0 +1,31 @@
+"""The staff group: who the bot thinks you are."""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+from telegram.ext import CommandHandler
+
+from handlers.common import Context, is_admin, is_consultant, is_staff_chat, say
+
+# Journeys add lines about a staff member (e.g. the kecamatan they cover).
+StaffDetail = Callable[[Context, int], Awaitable[dict]]
+STAFF_DETAILS: list[StaffDetail] = []
+
+
+async def whoami(update: Update, context: Context) -> None:
+    """Siapa saya menurut bot"""
+    if not is_staff_chat(update, context):
+        await say(update, context, "staff.only_in_group")
+        return
+    user = update.effective_user
+    details: dict = {}
+    for detail in STAFF_DETAILS:
+        details.update(await detail(context, user.id))
+    await say(update, context, "staff.whoami", name=user.full_name, user_id=user.id,
+              consultant=await is_consultant(context, user.id), admin=is_admin(context, user.id),
+              details=details)
+
+
+HANDLERS = [CommandHandler("staf", whoami)]
+STAFF_COMMANDS = ["staf"]
