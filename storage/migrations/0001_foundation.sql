@@ -86,3 +86,20 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_pending ON outbox(status, chat_id, id);
 CREATE INDEX outbox_ref ON outbox(ref_type, ref_id);
+
+-- Consultants (members of the staff group) and the kecamatan each covers, so that tickets,
+-- overdue-RAT alerts and health alerts mention the right facilitator (pendamping).
+CREATE TABLE consultants (
+    user_id       INTEGER PRIMARY KEY,
+    display_name  TEXT NOT NULL,
+    username      TEXT,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+);
+
+CREATE TABLE consultant_areas (
+    user_id    INTEGER NOT NULL REFERENCES consultants(user_id) ON DELETE CASCADE,
+    kecamatan  TEXT NOT NULL,
+    PRIMARY KEY (user_id, kecamatan)
+);
+CREATE INDEX consultant_areas_kecamatan ON consultant_areas(kecamatan);
