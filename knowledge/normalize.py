@@ -105,6 +105,7 @@ class Lexicon:
     stem_synonyms: dict[str, str]           # stemmed single-word variant -> canonical
     canonicals: frozenset[str]
     stopwords: frozenset[str]
+    verbatim: frozenset[str]                # slang lines "word<TAB>word": never stemmed
 
     @classmethod
     @lru_cache(maxsize=1)
@@ -128,7 +129,8 @@ class Lexicon:
                 phrases.setdefault(words, head)
                 if len(words) == 1 and stem(words[0]) == words[0] and words[0] not in stops:
                     stem_syn.setdefault(words[0], head)
-        return cls(slang, phrases, stem_syn, frozenset(canon), stops)
+        verbatim = frozenset(k for k, v in slang.items() if v == (k,))
+        return cls(slang, phrases, stem_syn, frozenset(canon), stops, verbatim)
 
 
 class Analyzer:
@@ -179,7 +181,7 @@ class Analyzer:
             i += 1
             if p.stopwords and word in lex.stopwords:
                 continue
-            if p.stemming:
+            if p.stemming and word not in lex.verbatim:
                 root = stem(word)
                 if p.synonyms and root in lex.stem_synonyms:
                     root = lex.stem_synonyms[root]
