@@ -1,0 +1,32 @@
+"""Shared fixtures: settings built explicitly (never from the developer's .env) and a fresh
+SQLite file per test."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings
+from storage.db import Database
+
+STAFF_CHAT_ID = -1001234567890
+ADMIN_ID = 2002
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path):
+    def make(**overrides: object) -> Settings:
+        values: dict = dict(
+            _env_file=None, bot_token="123456:TEST", staff_chat_id=STAFF_CHAT_ID,
+            admin_ids=[ADMIN_ID], database_path=tmp_path / "klinik.sqlite3",
+        )
+        values.update(overrides)
+        return Settings(**values)
+    return make
+
+
+@pytest.fixture
+async def db(tmp_path: Path):
+    database = await Database.open(tmp_path / "unit.sqlite3")
+    yield database
+    await database.close()
