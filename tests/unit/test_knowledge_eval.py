@@ -1,0 +1,78 @@
+"""The labelled question set (tests/kb_eval.tsv) and the accuracy targets on the shipped base."""
+from pathlib import Path
+
+import pytest
+
+from knowledge.cli import cmd_check, cmd_eval
+from knowledge.evaluate import evaluate, read_cases
+from knowledge.loader import load_entries
+from knowledge.matcher import Matcher
+from knowledge.normalize import Lexicon, normalize_text
+
+EVAL = Path(__file__).resolve().parents[1] / "kb_eval.tsv"
+
+
+@pytest.fixture(scope="module")
+def cases():
+    return read_cases(EVAL)
+
+
+@pytest.fixture(scope="module")
+def entries():
+    return load_entries()
+
+
+@pytest.fixture(scope="module")
+def matcher(entries):
+    return Matcher.from_entries(entries)
+
+
+def test_eval_set_composition(cases, entries, matcher):
+    ids = {e.id for e in entries}
+    in_scope = [c for c in cases if c.accept]
+    out = [c for c in cases if not c.accept]
+    assert len(cases) >= 230 and len(out) >= 25
+    assert {a for c in in_scope for a in c.accept} <= ids
+    assert {a for c in in_scope for a in c.accept} == ids  # every entry is asked about
+    lex = Lexicon.load()
+
+    def informal(question):
+        return any((t in lex.slang and t not in lex.verbatim) or matcher.correct(t)
+                   for t in normalize_text(question))
+    assert sum(informal(c.question) for c in cases) >= len(cases) / 3
+    questions = [" ".join(normalize_text(c.question)) for c in cases]
+    assert len(set(questions)) == len(questions), "duplicate questions"
+
+
+def test_eval_questions_are_not_entry_examples(cases, entries):
+    def norm(text):
+        return " ".join(normalize_text(text))
+    examples = {norm(x) for e in entries for x in (*e.examples, *e.synonyms, e.title)}
+    copies = [c.question for c in cases if norm(c.question) in examples]
+    assert copies == []
+
+
+def test_accuracy_targets(cases, matcher):
+    report = evaluate(matcher, cases)
+    assert report.top1 >= 0.90, report.misses
+    assert report.top3 >= 0.97
+    assert report.out_confident <= 0.05
+    assert report.confident_precision >= 0.90   # a confident answer is nearly always right
+    assert report.confident_in >= 0.60          # and most in-scope questions get one
+
+
+def test_each_pipeline_part_helps_over_raw_bm25(cases, entries, matcher):
+    full = evaluate(matcher, cases)
+    raw = evaluate(Matcher.from_entries(entries, raw=True), cases)
+    no_slang = evaluate(Matcher.from_entries(entries, slang=False), cases)
+    assert full.top1 > no_slang.top1 > raw.top1
+    assert full.top3 > raw.top3
+
+
+def test_cmd_check_and_eval(capsys):
+    assert cmd_check() == 0
+    assert "knowledge base OK" in capsys.readouterr().out
+    assert cmd_eval(str(EVAL)) == 0
+    out = capsys.readouterr().out
+    assert "top1" in out and "oos-conf" in out and "p99" in out
+    assert cmd_eval("does-not-exist.tsv") == 1
