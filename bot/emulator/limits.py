@@ -1,0 +1,129 @@
+"""Telegram's flood limits (sliding windows) and injected faults."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .errors import BAD_GATEWAY_HTML, STANDARD_DESCRIPTIONS, ApiError, too_many_requests
+
+# Methods that put a message into a chat; only these count against the flood limits.
+# sendChatAction is not a message and does not count.
+SENDING_METHODS = frozenset(
+    m.lower()
+    for m in (
+        "sendMessage", "sendPhoto", "sendDocument", "sendVoice", "sendAudio", "sendVideo",
+        "sendAnimation", "sendSticker", "sendMediaGroup", "sendLocation", "sendContact",
+        "sendPoll", "sendDice", "sendVideoNote", "sendVenue", "copyMessage", "copyMessages",
+        "forwardMessage", "forwardMessages",
+    )
+)
+
+
+@dataclass
+class Limits:
+    """Which of Telegram's limits the emulator enforces; each can be switched off with None."""
+
+    global_per_second: int | None = 30
+    group_per_minute: int | None = 20
+    private_per_second: int | None = None
+    enabled: bool = True
+
+
+class _Window:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.stamps: deque[float] = deque()
+
+    def wait_needed(self, now: float, limit: int, count: int) -> float:
+        """Seconds until `count` more events fit under `limit`; 0 when they fit now."""
+        while self.stamps and self.stamps[0] <= now - self.seconds:
+            self.stamps.popleft()
+        excess = len(self.stamps) + count - limit
+        if excess <= 0:
+            return 0.0
+        if excess > len(self.stamps):  # a single burst larger than the limit
+            return self.seconds
+        return self.stamps[excess - 1] + self.seconds - now
+
+    def add(self, now: float, count: int) -> None:
+        self.stamps.extend([now] * count)
+
+
+class RateLimiter:
+    def __init__(self, limits: Callable[[], Limits], clock: Callable[[], float]) -> None:
+        self._limits = limits  # read on every call, so a test may swap or change the Limits
+        self._clock = clock
+        self._global = _Window(1.0)
+        self._chats: dict[int, _Window] = {}
+
+    def _checks(self, chat_id: int | None, chat_type: str | None) -> list[tuple[_Window, int]]:
+        limits = self._limits()
+        if not limits.enabled:
+            return []
+        checks: list[tuple[_Window, int]] = []
+        if limits.global_per_second:
+            checks.append((self._global, limits.global_per_second))
+        if chat_id is not None and chat_type in ("group", "supergroup") and limits.group_per_minute:
+            checks.append((self._chats.setdefault(chat_id, _Window(60.0)), limits.group_per_minute))
+        if chat_id is not None and chat_type == "private" and limits.private_per_second:
+            checks.append((self._chats.setdefault(chat_id, _Window(1.0)), limits.private_per_second))
+        return checks
+
+    def check(self, chat_id: int | None, chat_type: str | None, count: int = 1) -> None:
+        now = self._clock()
+        wait = max((w.wait_needed(now, limit, count) for w, limit in self._checks(chat_id, chat_type)),
+                   default=0.0)
+        if wait > 0:
+            raise too_many_requests(wait)
+
+    def record(self, chat_id: int | None, chat_type: str | None, count: int = 1) -> None:
+        now = self._clock()
+        for window, _ in self._checks(chat_id, chat_type):
+            window.add(now, count)
+
+    def reset(self) -> None:
+        self._global = _Window(1.0)
+        self._chats.clear()
+
+
+@dataclass
+class Fault:
+    method: str  # lower-case method name, or "*" for any
+    status: int
+    retry_after: int | None
+    times: int
+    chat_id: int | str | None
+    description: str | None
+
+    def matches(self, method: str, chat_id: object) -> bool:
+        if self.method not in ("*", method):
+            return False
+        return self.chat_id is None or str(self.chat_id) == str(chat_id)
+
+    def response(self) -> tuple[int, bytes, str]:
+        """(status, body, content type) as Telegram (or the proxy in front of it) answers."""
+        if self.status == 429:
+            return 429, too_many_requests(self.retry_after or 1).body(), "application/json"
+        if self.status == 502 and self.description is None:
+            return 502, BAD_GATEWAY_HTML, "text/html"
+        text = self.description or STANDARD_DESCRIPTIONS.get(self.status, "Error")
+        return self.status, ApiError(self.status, text, self.retry_after).body(), "application/json"
+
+
+class Faults:
+    def __init__(self) -> None:
+        self.pending: list[Fault] = []
+
+    def add(self, fault: Fault) -> None:
+        self.pending.append(fault)
+
+    def take(self, method: str, chat_id: object) -> Fault | None:
+        for fault in self.pending:
+            if fault.matches(method, chat_id):
+                fault.times -= 1
+                if fault.times <= 0:
+                    self.pending.remove(fault)
+                return fault
+        return None
