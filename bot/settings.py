@@ -6,6 +6,7 @@ A bad value must stop start-up with one line naming the variable (see `load_sett
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -38,6 +39,10 @@ class Settings(BaseSettings):
     consultant_signature: str = "name"
     ticket_sla_office_hours: float = Field(default=4.0, gt=0)
     rate_limit: bool = True
+    # Reminders and meetings: how often the reminder tick looks at the database (seconds), and,
+    # for tests and demos only, the moment the reminder clock starts at (ISO with a UTC offset).
+    reminder_tick_seconds: float = Field(default=60.0, gt=0)
+    clock_start: datetime | None = None
 
     @field_validator("bot_token")
     @classmethod
@@ -134,6 +139,21 @@ class Settings(BaseSettings):
         except ValueError as exc:
             raise ValueError(f"must look like 'mon-fri 08:00-16:00' ({exc})") from None
         return v
+
+    @field_validator("clock_start", mode="before")
+    @classmethod
+    def _clock_start(cls, v: object) -> object:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return None
+        moment = v if isinstance(v, datetime) else None
+        if moment is None:
+            try:
+                moment = datetime.fromisoformat(str(v).strip())
+            except ValueError:
+                raise ValueError(f"must be an ISO date-time such as 2026-03-24T07:55+07:00, got {v!r}") from None
+        if moment.tzinfo is None:
+            raise ValueError("needs a UTC offset, such as 2026-03-24T07:55+07:00")
+        return moment
 
     @property
     def tz(self) -> ZoneInfo:
