@@ -1,0 +1,257 @@
+"""Consultation tickets: the tickets, their messages, the staff-message mapping, forum topics,
+ratings, and the staff group's forum flag."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from storage.db import Executor, NotFound, utcnow
+
+OPEN_STATUSES = ("new", "claimed", "answered", "waiting")
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: int
+    cooperative_id: int
+    manager_user_id: int | None
+    service: str
+    category: str
+    question: str
+    source: str
+    triage_id: int | None
+    suggestions: list
+    status: str
+    assignee_id: int | None
+    topic_id: int | None
+    card_message_id: int | None
+    sla_level: int
+    created_at: str
+    updated_at: str
+    claimed_at: str | None
+    first_answer_at: str | None
+    resolved_at: str | None
+    closed_at: str | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TicketMessage:
+    id: int
+    ticket_id: int
+    direction: str
+    author_id: int | None
+    chat_id: int | None
+    message_id: int | None
+    media_group_id: str | None
+    kind: str
+    text: str | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Rating:
+    ticket_id: int
+    score: int
+    comment: str | None
+    rated_by: int | None
+    created_at: str
+
+
+def _ticket(row) -> Ticket:
+    values = {k: row[k] for k in Ticket.__dataclass_fields__}
+    values["suggestions"] = json.loads(values["suggestions"] or "[]")
+    return Ticket(**values)
+
+
+def _message(row) -> TicketMessage:
+    return TicketMessage(**{k: row[k] for k in TicketMessage.__dataclass_fields__})
+
+
+class TicketRepo:
+    def __init__(self, db: Executor) -> None:
+        self.db = db
+
+    async def create(self, *, cooperative_id: int, manager_user_id: int | None, service: str, category: str,
+                     question: str, source: str, triage_id: int | None = None,
+                     suggestions: list | tuple = ()) -> Ticket:
+        now = utcnow()
+        cur = await self.db.execute(
+            "INSERT INTO tickets (cooperative_id, manager_user_id, service, category, question, source, "
+            "triage_id, suggestions, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (cooperative_id, manager_user_id, service, category, question, source, triage_id,
+             json.dumps(list(suggestions)), now, now),
+        )
+        return await self.get(cur.lastrowid)
+
+    async def get(self, ticket_id: int) -> Ticket:
+        row = await self.db.fetchone("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
+        if row is None:
+            raise NotFound(f"ticket {ticket_id}")
+        return _ticket(row)
+
+    async def find(self, ticket_id: int) -> Ticket | None:
+        try:
+            return await self.get(ticket_id)
+        except NotFound:
+            return None
+
+    async def update(self, ticket_id: int, **fields: object) -> None:
+        """Set lifecycle fields; names are checked against the table's columns."""
+        allowed = {"status", "assignee_id", "topic_id", "card_message_id", "sla_level", "claimed_at",
+                   "first_answer_at", "resolved_at", "closed_at", "manager_user_id"}
+        bad = set(fields) - allowed
+        if bad:
+            raise ValueError(f"not updatable: {sorted(bad)}")
+        sets = ", ".join(f"{name} = ?" for name in fields)  # names are whitelisted above
+        await self.db.execute(f"UPDATE tickets SET {sets}, updated_at = ? WHERE id = ?",
+                              (*fields.values(), utcnow(), ticket_id))
+
+    async def set_status_if(self, ticket_id: int, expected: str, **fields: object) -> bool:
+        """Compare-and-set on status: a replayed button press finds the state moved on."""
+        sets = ", ".join(f"{name} = ?" for name in fields)
+        cur = await self.db.execute(
+            f"UPDATE tickets SET {sets}, updated_at = ? WHERE id = ? AND status = ?",
+            (*fields.values(), utcnow(), ticket_id, expected),
+        )
+        return cur.rowcount == 1
+
+    async def by_topic(self, chat_topic_id: int) -> Ticket | None:
+        row = await self.db.fetchone("SELECT * FROM tickets WHERE topic_id = ?", (chat_topic_id,))
+        return _ticket(row) if row else None
+
+    async def open_of_manager(self, user_id: int) -> list[Ticket]:
+        rows = await self.db.fetchall(
+            f"SELECT * FROM tickets WHERE manager_user_id = ? AND status IN {OPEN_STATUSES} ORDER BY id",
+            (user_id,),
+        )
+        return [_ticket(r) for r in rows]
+
+    async def of_cooperative(self, cooperative_id: int, limit: int = 20) -> list[Ticket]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM tickets WHERE cooperative_id = ? ORDER BY id DESC LIMIT ?", (cooperative_id, limit)
+        )
+        return [_ticket(r) for r in rows]
+
+    async def of_manager(self, user_id: int) -> list[Ticket]:
+        rows = await self.db.fetchall("SELECT * FROM tickets WHERE manager_user_id = ? ORDER BY id", (user_id,))
+        return [_ticket(r) for r in rows]
+
+    async def open_queue(self) -> list[Ticket]:
+        rows = await self.db.fetchall(
+            f"SELECT * FROM tickets WHERE status IN {OPEN_STATUSES} ORDER BY created_at, id"
+        )
+        return [_ticket(r) for r in rows]
+
+    async def unclaimed_below_level(self, level: int) -> list[Ticket]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM tickets WHERE status = 'new' AND sla_level < ? ORDER BY id", (level,)
+        )
+        return [_ticket(r) for r in rows]
+
+    async def for_statistics(self) -> list[dict]:
+        """Every ticket with its cooperative's kecamatan and its rating (if any)."""
+        rows = await self.db.fetchall(
+            "SELECT t.id, t.service, t.category, t.status, t.created_at, t.first_answer_at, "
+            "c.kecamatan, r.score FROM tickets t JOIN cooperatives c ON c.id = t.cooperative_id "
+            "LEFT JOIN ticket_ratings r ON r.ticket_id = t.id ORDER BY t.id"
+        )
+        return [dict(r) for r in rows]
+
+    # Messages --------------------------------------------------------------------------
+    async def add_message(self, ticket_id: int, direction: str, *, kind: str, author_id: int | None = None,
+                          chat_id: int | None = None, message_id: int | None = None,
+                          media_group_id: str | None = None, text: str | None = None) -> int | None:
+        """Store once per (chat, message): returns None when a retried update brings it again."""
+        cur = await self.db.execute(
+            "INSERT INTO ticket_messages (ticket_id, direction, author_id, chat_id, message_id, media_group_id, "
+            "kind, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(chat_id, message_id) WHERE message_id IS NOT NULL DO NOTHING",
+            (ticket_id, direction, author_id, chat_id, message_id, media_group_id, kind, text, utcnow()),
+        )
+        return cur.lastrowid if cur.rowcount else None
+
+    async def messages(self, ticket_id: int, limit: int = 200) -> list[TicketMessage]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM (SELECT * FROM ticket_messages WHERE ticket_id = ? ORDER BY id DESC LIMIT ?) "
+            "ORDER BY id", (ticket_id, limit))
+        return [_message(r) for r in rows]
+
+    async def album_seen(self, ticket_id: int, media_group_id: str) -> bool:
+        row = await self.db.fetchone(
+            "SELECT 1 FROM ticket_messages WHERE ticket_id = ? AND media_group_id = ? LIMIT 1",
+            (ticket_id, media_group_id),
+        )
+        return row is not None
+
+    # Staff-group mapping -----------------------------------------------------------------
+    async def map_staff_message(self, chat_id: int, message_id: int, ticket_id: int) -> None:
+        await self.db.execute(
+            "INSERT INTO ticket_staff_messages (chat_id, message_id, ticket_id) VALUES (?, ?, ?) "
+            "ON CONFLICT(chat_id, message_id) DO NOTHING",
+            (chat_id, message_id, ticket_id),
+        )
+
+    async def by_staff_message(self, chat_id: int, message_id: int) -> Ticket | None:
+        row = await self.db.fetchone(
+            "SELECT t.* FROM tickets t JOIN ticket_staff_messages m ON m.ticket_id = t.id "
+            "WHERE m.chat_id = ? AND m.message_id = ?", (chat_id, message_id))
+        return _ticket(row) if row else None
+
+    # Ratings -----------------------------------------------------------------------------
+    async def rate(self, ticket_id: int, score: int, rated_by: int | None) -> None:
+        await self.db.execute(
+            "INSERT INTO ticket_ratings (ticket_id, score, rated_by, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(ticket_id) DO UPDATE SET score = excluded.score, comment = NULL, "
+            "rated_by = excluded.rated_by, created_at = excluded.created_at",
+            (ticket_id, score, rated_by, utcnow()),
+        )
+
+    async def comment(self, ticket_id: int, text: str) -> None:
+        await self.db.execute("UPDATE ticket_ratings SET comment = ? WHERE ticket_id = ?", (text, ticket_id))
+
+    async def rating(self, ticket_id: int) -> Rating | None:
+        row = await self.db.fetchone("SELECT * FROM ticket_ratings WHERE ticket_id = ?", (ticket_id,))
+        return Rating(**{k: row[k] for k in Rating.__dataclass_fields__}) if row else None
+
+    # Privacy -----------------------------------------------------------------------------
+    async def export_for(self, user_id: int) -> list[dict]:
+        out = []
+        for ticket in await self.of_manager(user_id):
+            rows = await self.db.fetchall(
+                "SELECT direction, kind, text, created_at FROM ticket_messages WHERE ticket_id = ? "
+                "AND (author_id = ? OR direction = 'out') ORDER BY id", (ticket.id, user_id))
+            rating = await self.rating(ticket.id)
+            out.append({"ticket": ticket.as_dict(), "messages": [dict(r) for r in rows],
+                        "rating": asdict(rating) if rating else None})
+        return out
+
+    async def forget_user(self, user_id: int) -> None:
+        """Keep the cooperative's consultation record, without the person (privacy notice)."""
+        await self.db.execute("UPDATE tickets SET manager_user_id = NULL WHERE manager_user_id = ?", (user_id,))
+        await self.db.execute("UPDATE ticket_messages SET author_id = NULL WHERE author_id = ?", (user_id,))
+        await self.db.execute("UPDATE ticket_ratings SET rated_by = NULL WHERE rated_by = ?", (user_id,))
+
+
+class StaffChatRepo:
+    """Whether the staff group is a forum, as Telegram said at the last start."""
+
+    def __init__(self, db: Executor) -> None:
+        self.db = db
+
+    async def set_forum(self, chat_id: int, is_forum: bool) -> None:
+        await self.db.execute(
+            "INSERT INTO staff_chat_info (chat_id, is_forum, checked_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(chat_id) DO UPDATE SET is_forum = excluded.is_forum, checked_at = excluded.checked_at",
+            (chat_id, int(is_forum), utcnow()),
+        )
+
+    async def is_forum(self, chat_id: int) -> bool | None:
+        row = await self.db.fetchone("SELECT is_forum FROM staff_chat_info WHERE chat_id = ?", (chat_id,))
+        return bool(row[0]) if row else None
