@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 SentHook = Callable[[OutboxRow, int | None], Awaitable[None]]
 FailedHook = Callable[[OutboxRow, str], Awaitable[None]]
 ThreadMissingHook = Callable[[OutboxRow], Awaitable[dict | None]]
+PrepareHook = Callable[[OutboxRow], Awaitable[dict | None]]
 
 
 @dataclass
@@ -34,6 +35,9 @@ class DeliveryHooks:
     sent: SentHook | None = None
     failed: FailedHook | None = None
     thread_missing: ThreadMissingHook | None = None
+    # Just before sending: may return a new payload (saved with the row), e.g. with the forum
+    # topic created for it; Telegram errors raised here are retried like the send's own.
+    prepare: PrepareHook | None = None
 
 
 class DeliveryWorker:
@@ -118,6 +122,11 @@ class DeliveryWorker:
     async def _deliver(self, row: OutboxRow) -> None:
         hooks = self._hooks.get(row.kind, DeliveryHooks())
         try:
+            if hooks.prepare:
+                prepared = await hooks.prepare(row)
+                if prepared is not None and prepared != row.payload:
+                    await self.repo.update_payload(row.id, prepared)
+                    row = replace(row, payload=prepared)
             message_id = await self._call(row)
         except RetryAfter as exc:
             wait = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else float(exc.retry_after)
