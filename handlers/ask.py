@@ -1,0 +1,310 @@
+"""Ask journey: free text in a private chat is triaged against the FAQ (bot/triage.py), with
+feedback buttons and a way to a consultant; /faq browses the FAQ by category.
+
+Callback data: "ask:<e|r>:<triage>:<entry>" (show a candidate in place / a related entry as a new
+message), "ask:ok:<triage>:<entry>", "ask:no:<triage>", "ask:cs:<triage>"; every press is checked
+against the triage row's owner. "faq:h:<page>", "faq:c:<category>:<page>", "faq:e:<entry>".
+"""
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.buttons import Button, Keyboard, callback
+from bot.services import SERVICES_KEY, get_services
+from bot.triage import (MAX_QUESTION, PAGE_SIZE, Knowledge, category_title, entry_title, paginate,
+                        render_entry, shipped_knowledge)
+from handlers import privacy
+from handlers.common import Context, edit_or_reply, label, lang, reply, t
+from knowledge.loader import Entry
+from storage.cooperatives import CooperativeRepo
+from storage.db import Database
+from storage.triage import Triage, TriageRepo
+
+log = logging.getLogger(__name__)
+KNOWLEDGE_KEY = "knowledge"
+TICKETS_MODULE = "handlers.tickets_manager"
+CATEGORIES_PER_PAGE = 8
+
+
+# ---- setup ------------------------------------------------------------------------------------
+async def setup(app) -> None:
+    """Load the FAQ and its matcher once (about half a second) and keep them in Services."""
+    svc = app.bot_data[SERVICES_KEY]
+    knowledge = await asyncio.to_thread(shipped_knowledge)
+    svc.extras[KNOWLEDGE_KEY] = knowledge
+    svc.matcher = knowledge.matcher
+
+
+def knowledge_of(context: Context) -> Knowledge:
+    svc = get_services(context)
+    found = svc.extras.get(KNOWLEDGE_KEY)
+    if found is None:  # setup did not run (e.g. a handler test): load lazily
+        found = svc.extras[KNOWLEDGE_KEY] = shipped_knowledge()
+    return found
+
+
+# ---- triage of free text ---------------------------------------------------------------------
+async def triage(update: Update, context: Context) -> bool:
+    """PRIVATE_FALLBACK: any text outside a flow is a question for the FAQ."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.text is None:
+        return False  # stickers, photos...: the router answers politely
+    question = message.text.strip()
+    if not question:
+        return False
+    lang_ = await lang(update, context)
+    if len(question) > MAX_QUESTION:
+        await reply(update, context, t(context, lang_, "ask.too_long", limit=MAX_QUESTION, length=len(question)))
+        return True
+    knowledge = knowledge_of(context)
+    decision = knowledge.decide(question)
+    db = get_services(context).db
+    membership = await CooperativeRepo(db).membership(user.id)
+    triage_id = await TriageRepo(db).create(
+        user_id=user.id, cooperative_id=membership.cooperative_id if membership else None,
+        question=question, normalized=decision.normalized, ranked=list(decision.ranked),
+        confident=decision.confident, shown_entry=decision.entry.id if decision.entry else None)
+    if decision.entry is not None:
+        await reply(update, context, render_entry(get_services(context).texts, lang_, decision.entry),
+                    answer_keyboard(context, lang_, triage_id, decision.entry, knowledge))
+    else:
+        keyboard = [[Button(label(context, lang_, "ask.btn_entry", title=entry_title(e, lang_)),
+                            callback("ask", "e", triage_id, e.id))] for e in decision.candidates]
+        keyboard.append([_consultant_button(context, lang_, triage_id)])
+        await reply(update, context, t(context, lang_, "ask.not_sure", count=len(decision.candidates)), keyboard)
+    return True
+
+
+def _consultant_button(context: Context, lang_: str, triage_id: int) -> Button:
+    return Button(label(context, lang_, "ask.btn_consultant"), callback("ask", "cs", triage_id))
+
+
+def answer_keyboard(context: Context, lang_: str, triage_id: int, entry: Entry, knowledge: Knowledge) -> Keyboard:
+    """[✅ Terjawab] [🙋 Tanya konsultan] / [👎 Belum membantu] / up to two related entries."""
+    rows: Keyboard = [
+        [Button(label(context, lang_, "ask.btn_ok"), callback("ask", "ok", triage_id, entry.id)),
+         _consultant_button(context, lang_, triage_id)],
+        [Button(label(context, lang_, "ask.btn_unhelpful"), callback("ask", "no", triage_id))],
+    ]
+    rows += [[Button(label(context, lang_, "ask.btn_entry", title=entry_title(r, lang_)),
+                     callback("ask", "r", triage_id, r.id))] for r in knowledge.related(entry)]
+    return rows
+
+
+async def on_ask_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    parts = (query.data or "").split(":")
+    action = parts[1] if len(parts) > 1 else ""
+    lang_ = await lang(update, context)
+    row = None
+    if len(parts) > 2 and parts[2].isdigit():
+        row = await TriageRepo(get_services(context).db).owned(int(parts[2]), update.effective_user.id)
+    if row is None:  # someone else's question, a made-up id, or erased data: change nothing
+        await query.answer(label(context, lang_, "common.stale_button"))
+        return
+    entry_id = parts[3] if len(parts) > 3 else None
+    if action in ("e", "r"):
+        await _show_candidate(update, context, lang_, row, entry_id, in_place=action == "e")
+    elif action == "ok":
+        await _answered(update, context, lang_, row, entry_id)
+    elif action == "no":
+        await _unhelpful(update, context, lang_, row)
+    elif action == "cs":
+        await _to_consultant(update, context, lang_, row)
+    else:
+        await query.answer(label(context, lang_, "common.stale_button"))
+
+
+async def _show_candidate(update: Update, context: Context, lang_: str, row: Triage, entry_id: str | None,
+                          in_place: bool) -> None:
+    knowledge = knowledge_of(context)
+    entry = knowledge.entry(entry_id or "")
+    if entry is None:
+        await update.callback_query.answer(label(context, lang_, "ask.faq_gone"))
+        return
+    await update.callback_query.answer()
+    await TriageRepo(get_services(context).db).set_shown(row.id, row.user_id, entry.id)
+    html = render_entry(get_services(context).texts, lang_, entry)
+    keyboard = answer_keyboard(context, lang_, row.id, entry, knowledge)
+    if in_place:  # the candidates' message becomes the answer
+        await edit_or_reply(update, context, html, keyboard)
+    else:  # a related entry: the first answer stays readable above
+        await reply(update, context, html, keyboard)
+
+
+async def _answered(update: Update, context: Context, lang_: str, row: Triage, entry_id: str | None) -> None:
+    entry = knowledge_of(context).entry(entry_id or "")
+    await TriageRepo(get_services(context).db).set_feedback(
+        row.id, row.user_id, "answered", entry.id if entry else row.shown_entry)
+    await update.callback_query.answer(label(context, lang_, "ask.thanks_toast"))
+    await _drop_buttons(update)
+    await reply(update, context, t(context, lang_, "ask.thanks"))
+
+
+async def _unhelpful(update: Update, context: Context, lang_: str, row: Triage) -> None:
+    await TriageRepo(get_services(context).db).set_feedback(row.id, row.user_id, "unhelpful")
+    await update.callback_query.answer()
+    await _drop_buttons(update)
+    await reply(update, context, t(context, lang_, "ask.unhelpful"), [[_consultant_button(context, lang_, row.id)]])
+
+
+async def _to_consultant(update: Update, context: Context, lang_: str, row: Triage) -> None:
+    """Hand the question to the ticket flow (handlers/tickets_manager.begin_ticket)."""
+    await TriageRepo(get_services(context).db).set_feedback(row.id, row.user_id, "consultant")
+    await update.callback_query.answer()
+    await _drop_buttons(update)
+    try:
+        tickets = importlib.import_module(TICKETS_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name != TICKETS_MODULE:
+            raise
+        tickets = None
+    begin_ticket = getattr(tickets, "begin_ticket", None)
+    if begin_ticket is None:
+        await reply(update, context, t(context, lang_, "ask.consultant_fallback"))
+        return
+    await begin_ticket(update, context, question=row.question, triage_id=row.id)
+
+
+async def _drop_buttons(update: Update) -> None:
+    """Feedback given: remove the buttons so the same message is not answered twice."""
+    try:
+        await update.callback_query.edit_message_reply_markup(reply_markup=None)
+    except TelegramError as exc:
+        log.info("could not remove buttons: %s", exc)
+
+
+# ---- /faq browsing ---------------------------------------------------------------------------
+async def faq(update: Update, context: Context) -> None:
+    """Jelajahi tanya-jawab koperasi"""
+    lang_ = await lang(update, context)
+    knowledge = knowledge_of(context)
+    query = " ".join(context.args or []).strip()
+    if not query:
+        html, keyboard = _home(context, lang_, knowledge, 0)
+        await reply(update, context, html, keyboard)
+        return
+    entry = knowledge.entry(query.lower())
+    if entry is None:
+        decision = knowledge.decide(query[:MAX_QUESTION])
+        entry = decision.entry
+        if entry is None:
+            if decision.candidates:
+                keyboard = [[Button(label(context, lang_, "ask.btn_entry", title=entry_title(e, lang_)),
+                                    callback("faq", "e", e.id))] for e in decision.candidates]
+                await reply(update, context, t(context, lang_, "ask.faq_results", query=query), keyboard)
+            else:
+                await reply(update, context, t(context, lang_, "ask.faq_not_found", query=query))
+            return
+    await reply(update, context, render_entry(get_services(context).texts, lang_, entry),
+                _entry_keyboard(context, lang_, knowledge, entry))
+
+
+def render_faq_entry(context: Context, lang_: str, entry_id: str) -> str | None:
+    """For other journeys (e.g. a consultant's `/faq <id>` relayed to a ticket)."""
+    entry = knowledge_of(context).entry(entry_id)
+    return render_entry(get_services(context).texts, lang_, entry) if entry else None
+
+
+def _home(context: Context, lang_: str, knowledge: Knowledge, number: int) -> tuple[str, Keyboard]:
+    page = paginate(knowledge.categories, number, CATEGORIES_PER_PAGE)
+    keyboard: Keyboard = [[Button(category_title(c, lang_), callback("faq", "c", c.id, 0))] for c in page.items]
+    keyboard += _pager(context, lang_, page, lambda n: callback("faq", "h", n))
+    return t(context, lang_, "ask.faq_home", page=page.number + 1, pages=page.count), keyboard
+
+
+def _category(context: Context, lang_: str, knowledge: Knowledge, category_id: str,
+              number: int) -> tuple[str, Keyboard] | None:
+    category = knowledge.category(category_id)
+    if category is None:
+        return None
+    page = paginate(knowledge.in_category(category_id), number)
+    keyboard: Keyboard = [[Button(label(context, lang_, "ask.btn_entry", title=entry_title(e, lang_)),
+                                  callback("faq", "e", e.id))] for e in page.items]
+    keyboard += _pager(context, lang_, page, lambda n: callback("faq", "c", category_id, n))
+    keyboard.append([Button(label(context, lang_, "ask.btn_categories"), callback("faq", "h", 0))])
+    html = t(context, lang_, "ask.faq_category", title=category_title(category, lang_),
+             page=page.number + 1, pages=page.count)
+    return html, keyboard
+
+
+def _pager(context: Context, lang_: str, page, data) -> Keyboard:
+    nav = []
+    if page.has_prev:
+        nav.append(Button(label(context, lang_, "ask.btn_prev"), data(page.number - 1)))
+    if page.has_next:
+        nav.append(Button(label(context, lang_, "ask.btn_next"), data(page.number + 1)))
+    return [nav] if nav else []
+
+
+def _entry_keyboard(context: Context, lang_: str, knowledge: Knowledge, entry: Entry) -> Keyboard:
+    keyboard: Keyboard = [[Button(label(context, lang_, "ask.btn_entry", title=entry_title(r, lang_)),
+                                  callback("faq", "e", r.id))] for r in knowledge.related(entry)]
+    category = knowledge.category(entry.category)
+    if category is not None:
+        position = [e.id for e in knowledge.in_category(category.id)].index(entry.id)
+        keyboard.append([Button(label(context, lang_, "ask.btn_back", title=category_title(category, lang_)),
+                                callback("faq", "c", category.id, position // PAGE_SIZE))])
+    keyboard.append([Button(label(context, lang_, "ask.btn_categories"), callback("faq", "h", 0))])
+    return keyboard
+
+
+async def on_faq_button(update: Update, context: Context) -> None:
+    """Browsing is public FAQ content: anyone may press, in any chat; the message is edited."""
+    query = update.callback_query
+    parts = (query.data or "").split(":")
+    lang_ = await lang(update, context)
+    knowledge = knowledge_of(context)
+    action = parts[1] if len(parts) > 1 else ""
+    shown: tuple[str, Keyboard] | None = None
+    if action == "h":
+        shown = _home(context, lang_, knowledge, _int(parts, 2))
+    elif action == "c" and len(parts) > 2:
+        shown = _category(context, lang_, knowledge, parts[2], _int(parts, 3))
+    elif action == "e" and len(parts) > 2:
+        entry = knowledge.entry(parts[2])
+        if entry is not None:
+            shown = (render_entry(get_services(context).texts, lang_, entry),
+                     _entry_keyboard(context, lang_, knowledge, entry))
+    if shown is None:
+        await query.answer(label(context, lang_, "ask.faq_gone"))
+        return
+    await query.answer()
+    await edit_or_reply(update, context, *shown)
+
+
+def _int(parts: list[str], index: int) -> int:
+    try:
+        return int(parts[index])
+    except (IndexError, ValueError):
+        return 0
+
+
+# ---- privacy (UU PDP): what this journey stores about a user ---------------------------------
+async def export_questions(db: Database, user_id: int) -> tuple[str, object]:
+    return "faq_questions", [r.as_dict() for r in await TriageRepo(db).for_user(user_id)]
+
+
+async def forget_questions(db: Database, user_id: int) -> None:
+    await TriageRepo(db).forget_user(user_id)
+
+
+if export_questions not in privacy.EXPORT_SECTIONS:
+    privacy.EXPORT_SECTIONS.append(export_questions)
+if forget_questions not in privacy.ERASE_STEPS:
+    privacy.ERASE_STEPS.append(forget_questions)
+
+PRIVATE_FALLBACK = triage
+HANDLERS = [
+    CommandHandler("faq", faq),
+    CallbackQueryHandler(on_ask_button, pattern=r"^ask:"),
+    CallbackQueryHandler(on_faq_button, pattern=r"^faq:"),
+]
+PRIVATE_COMMANDS = ["faq"]
+STAFF_COMMANDS = ["faq"]
