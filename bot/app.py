@@ -100,6 +100,8 @@ def build_application(settings: Settings) -> Application:
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .concurrent_updates(PerChatUpdateProcessor())
+        # the long poll holds one connection; shutdown's final getUpdates needs a second
+        .get_updates_connection_pool_size(2)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )

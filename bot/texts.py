@@ -46,12 +46,12 @@ class Texts:
                 return found
         raise KeyError(f"no text {name!r} for language {lang!r}")
 
-    def render(self, lang: str, name: str, **values: object) -> str:
+    def render(self, lang: str, name: str, /, **values: object) -> str:
         """HTML for parse_mode=HTML: everything passed in is escaped."""
         out = str(self._macro(lang, name)(**values)).strip()
         return _BLANK_RUNS.sub("\n\n", out)
 
-    def plain(self, lang: str, name: str, **values: object) -> str:
+    def plain(self, lang: str, name: str, /, **values: object) -> str:
         """Text for places Telegram does not parse as HTML (button labels, topic names)."""
         rendered = self.render(lang, name, **values)
         return Markup(rendered).striptags() if "<" in rendered else html.unescape(rendered)

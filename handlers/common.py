@@ -43,11 +43,11 @@ async def lang(update: Update, context: Context) -> str:
     return await language_of(context, update.effective_user.id if update.effective_user else None)
 
 
-def t(context: Context, lang_: str, name: str, **values: object) -> str:
+def t(context: Context, lang_: str, name: str, /, **values: object) -> str:
     return get_services(context).texts.render(lang_, name, **values)
 
 
-def label(context: Context, lang_: str, name: str, **values: object) -> str:
+def label(context: Context, lang_: str, name: str, /, **values: object) -> str:
     return get_services(context).texts.plain(lang_, name, **values)
 
 
@@ -69,7 +69,7 @@ async def reply(update: Update, context: Context, html: str, keyboard: Keyboard 
     return sent
 
 
-async def say(update: Update, context: Context, name: str, keyboard: Keyboard | None = None, **values: object) -> Message | None:
+async def say(update: Update, context: Context, name: str, keyboard: Keyboard | None = None, /, **values: object) -> Message | None:
     return await reply(update, context, t(context, await lang(update, context), name, **values), keyboard)
 
 

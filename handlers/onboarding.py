@@ -79,13 +79,13 @@ async def start(update: Update, context: Context) -> None:
         return
     await start_flow(update, context, FLOW, "language")
     await reply(update, context, t(context, known.language or svc.settings.default_language, "onboarding.choose_language"),
-                [[Button("Bahasa Indonesia", "reg:lang:id"), Button("English", "reg:lang:en")]])
+                [[Button("Bahasa Indonesia", "reg:language:id"), Button("English", "reg:language:en")]])
 
 
 async def resume(update: Update, context: Context, state: FlowState) -> None:
     if state.step == "language":
         await reply(update, context, t(context, await lang(update, context), "onboarding.choose_language"),
-                    [[Button("Bahasa Indonesia", "reg:lang:id"), Button("English", "reg:lang:en")]])
+                    [[Button("Bahasa Indonesia", "reg:language:id"), Button("English", "reg:language:en")]])
     elif state.step == "consent":
         await ask_consent(update, context)
     elif state.step == "path":
@@ -139,9 +139,15 @@ async def on_button(update: Update, context: Context) -> None:
     if state is None or state.name != FLOW or not _button_matches(state.step, step):
         await query.answer(label(context, lang_, "common.stale_button"), show_alert=False)
         return
+    choice = None
+    if step not in ("language", "consent", "path", "confirm"):
+        choice = None if value == "-" and step in reg.OPTIONAL_STEPS else reg.parse_choice(step, value)
+        if isinstance(choice, reg.Invalid):  # forged data, or a text step's "button"
+            await query.answer(label(context, lang_, "common.stale_button"), show_alert=False)
+            return
     await query.answer()
     svc = get_services(context)
-    if step == "lang":
+    if step == "language":
         if value not in ("id", "en"):
             return
         await UserRepo(svc.db).set_language(update.effective_user.id, value)
@@ -178,11 +184,7 @@ async def on_button(update: Update, context: Context) -> None:
             await save_flow(context, state)
             await ask_step(update, context, state, edit=True)
     else:
-        answer = None if value == "-" and step in reg.OPTIONAL_STEPS else reg.parse_choice(step, value)
-        if isinstance(answer, reg.Invalid):
-            await say(update, context, f"onboarding.invalid_{answer.code}")
-            return
-        await _record_answer(update, context, state, step, answer, edit=True)
+        await _record_answer(update, context, state, step, choice, edit=True)
 
 
 def _button_matches(flow_step: str, button_step: str) -> bool:
