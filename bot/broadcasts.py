@@ -1,0 +1,355 @@
+"""Office broadcasts (siaran Dinas), Telegram-free: the text an admin may send, the audiences,
+queueing one outbox row per recipient, and the progress figures.
+
+A broadcast becomes rows of the one outbox in a single transaction (with its status change), so a
+crash leaves either nothing or the whole recipient list; the delivery worker sends each row once
+and a restart resumes what is left. Progress ("1.240/3.000 terkirim, 3 gagal") is one message in
+the admin's chat, edited through the outbox at most every few seconds, then a final report.
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from markupsafe import Markup
+
+from bot.domain import COOPERATIVE_KINDS, KECAMATAN
+from bot.obligations import latest_closed_fy
+from bot.outbox import Outbox
+from bot.texts import Texts
+from storage.broadcasts import RECIPIENT_KIND, Broadcast, BroadcastRepo, Counts
+from storage.db import Database, Executor
+from storage.outbox import OutboxRow
+from storage.users import UserRepo
+
+PROGRESS_KIND = "broadcast_progress"  # the admin's progress message, its edits and the report
+AUDIENCES = ("all", "kecamatan", "kind", "rat_missing")
+MAX_VISIBLE = 3800  # the admin's text; the header and Telegram's 4096 must still fit
+PRIVATE_EDIT_INTERVAL = 2.0  # seconds between progress edits in a private chat
+GROUP_EDIT_INTERVAL = 5.0  # in a group: 12 edits a minute stays under Telegram's 20/min
+
+
+# ----------------------------------------------------------------------------- the text
+
+class InvalidText(ValueError):
+    """The admin's text cannot be sent; `code` names the template, `detail` what was wrong."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code, self.detail = code, detail
+
+
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*)\s*(/?)>")
+_ATTR = re.compile(r"([a-zA-Z-]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+)))?")
+_SIMPLE = {"b": "b", "strong": "b", "i": "i", "em": "i", "u": "u", "ins": "u", "s": "s", "strike": "s",
+           "del": "s", "tg-spoiler": "tg-spoiler", "code": "code", "pre": "pre", "blockquote": "blockquote"}
+_URL_SCHEMES = ("http://", "https://", "tg://")
+
+
+def clean_html(text: str) -> str:
+    """Telegram HTML that cannot break a send: known tags only (bold, italic, underline,
+    strike, spoiler, code, quote, links), balanced, every stray <, > and & escaped.
+    Raises InvalidText for what the admin should fix (an unknown tag, an unclosed tag...)."""
+    out: list[str] = []
+    stack: list[str] = []
+    visible = 0
+    pos = 0
+    for m in _TAG.finditer(text):
+        segment = text[pos:m.start()]
+        visible += len(html.unescape(segment))
+        out.append(_escape_text(segment))
+        pos = m.end()
+        closing, name, attrs, self_closing = m.group(1) == "/", m.group(2).lower(), m.group(3), m.group(4)
+        if name == "br" and not closing:
+            out.append("\n")
+            visible += 1
+            continue
+        if self_closing:
+            raise InvalidText("bad_tag", f"<{name}/>")
+        if closing:
+            tag = _SIMPLE.get(name) or (name if name in ("a", "span") else None)
+            if tag is None:
+                raise InvalidText("bad_tag", f"</{name}>")
+            if not stack or stack[-1] != tag:
+                raise InvalidText("unbalanced", f"</{name}>")
+            stack.pop()
+            out.append(f"</{tag}>")
+        else:
+            tag, rendered = _opening(name, attrs)
+            if tag == "a" and "a" in stack:
+                raise InvalidText("bad_tag", "<a> di dalam <a>")
+            stack.append(tag)
+            out.append(rendered)
+    segment = text[pos:]
+    visible += len(html.unescape(segment))
+    out.append(_escape_text(segment))
+    if stack:
+        raise InvalidText("unclosed", f"<{stack[-1]}>")
+    result = "".join(out).strip()
+    if not re.sub(r"<[^>]*>", "", result).strip():
+        raise InvalidText("empty")
+    if visible > MAX_VISIBLE:
+        raise InvalidText("too_long", str(visible))
+    return result
+
+
+def _escape_text(segment: str) -> str:
+    return html.escape(html.unescape(segment), quote=False)
+
+
+def _opening(name: str, attrs: str) -> tuple[str, str]:
+    values = {a.group(1).lower(): next((g for g in a.groups()[1:] if g is not None), "")
+              for a in _ATTR.finditer(attrs)}
+    if name in _SIMPLE:
+        tag = _SIMPLE[name]
+        if tag == "code" and values.get("class", "").startswith("language-"):
+            return tag, f'<code class="{html.escape(values["class"])}">'
+        if tag == "blockquote" and "expandable" in values:
+            return tag, "<blockquote expandable>"
+        return tag, f"<{tag}>"
+    if name == "span" and values.get("class") == "tg-spoiler":
+        return "span", '<span class="tg-spoiler">'
+    if name == "a":
+        href = html.unescape(values.get("href", "")).strip()
+        if not href.lower().startswith(_URL_SCHEMES) or any(c in href for c in " <>\"'"):
+            raise InvalidText("bad_link", href or "<a>")
+        return "a", f'<a href="{html.escape(href)}">'
+    raise InvalidText("bad_tag", f"<{name}>")
+
+
+# ----------------------------------------------------------------------------- audiences
+
+@dataclass(frozen=True)
+class Audience:
+    kind: str  # all, kecamatan, kind, rat_missing
+    arg: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in AUDIENCES:
+            raise ValueError(f"unknown audience {self.kind!r}")
+        if self.kind == "kecamatan" and self.arg not in KECAMATAN:
+            raise ValueError(f"unknown kecamatan {self.arg!r}")
+        if self.kind == "kind" and self.arg not in COOPERATIVE_KINDS:
+            raise ValueError(f"unknown cooperative kind {self.arg!r}")
+        if self.kind in ("all", "rat_missing") and self.arg is not None:
+            raise ValueError(f"audience {self.kind} takes no argument")
+
+
+def rat_periods(today: date) -> dict[int, str]:
+    """For each month a financial year may end in: the year whose RAT is due now (the latest
+    closed financial year, as the reminders count it; obligation_done.period)."""
+    return {month: str(latest_closed_fy(today, month)) for month in range(1, 13)}
+
+
+# ----------------------------------------------------------------------------- the service
+
+@dataclass(frozen=True)
+class Draft:
+    """What the admin composed, ready to become a broadcast."""
+    created_by: int
+    body_html: str
+    audience: Audience
+    origin_chat_id: int
+    origin_thread_id: int | None = None
+    compose_key: str = field(default_factory=lambda: secrets.token_hex(8))
+
+
+@dataclass
+class _Tracker:
+    broadcast: Broadcast
+    lang: str
+    remaining: int  # rows without an outcome at the last count
+    seen: int = 0  # outcomes reported by the worker since the last count
+    last: float = 0.0
+    edit_row: int | None = None  # a queued progress edit not yet sent: updated instead of adding one
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class BroadcastService:
+    def __init__(self, db: Database, outbox: Outbox, texts: Texts, *, default_language: str = "id",
+                 today: callable = None) -> None:  # type: ignore[valid-type]
+        self.db = db
+        self.outbox = outbox
+        self.texts = texts
+        self.default_language = default_language
+        self._today = today or date.today
+        self.repo = BroadcastRepo(db)
+        self._trackers: dict[int, _Tracker] = {}
+
+    # Composing ---------------------------------------------------------------------------
+    def _audience_args(self, audience: Audience) -> tuple[str, str | None, dict[int, str] | None]:
+        periods = rat_periods(self._today()) if audience.kind == "rat_missing" else None
+        return audience.kind, audience.arg, periods
+
+    async def count(self, audience: Audience) -> int:
+        return await self.repo.count_recipients(*self._audience_args(audience))
+
+    def message_html(self, lang: str, body_html: str) -> str:
+        """The broadcast as a recipient sees it (also the admin's preview)."""
+        return self.texts.render(lang, "broadcasts.message", body=Markup(body_html))
+
+    async def create(self, draft: Draft, at: datetime | None = None) -> int | None:
+        """Send now (queue every recipient) or keep for `at`. None if this draft was already
+        turned into a broadcast (a double press)."""
+        async with self.db.transaction() as tx:
+            broadcast_id = await BroadcastRepo(tx).create(
+                compose_key=draft.compose_key, created_by=draft.created_by, body_html=draft.body_html,
+                audience=draft.audience.kind, audience_arg=draft.audience.arg,
+                origin_chat_id=draft.origin_chat_id, origin_thread_id=draft.origin_thread_id, scheduled_at=at)
+            if broadcast_id is not None and at is None:
+                await self._queue(tx, await BroadcastRepo(tx).get(broadcast_id))
+        return broadcast_id
+
+    async def release_due(self, now: datetime) -> list[int]:
+        """Scheduled broadcasts whose time has come start sending (a tick and the start-up both
+        call this; each broadcast is released once)."""
+        released = []
+        for b in await self.repo.due_scheduled(now):
+            async with self.db.transaction() as tx:
+                if await BroadcastRepo(tx).start_sending(b.id):
+                    await self._queue(tx, b)
+                    released.append(b.id)
+        return released
+
+    async def cancel(self, broadcast_id: int) -> bool:
+        return await self.repo.cancel(broadcast_id)
+
+    async def scheduled(self) -> list[Broadcast]:
+        return await self.repo.with_status("scheduled")
+
+    async def _admin_lang(self, db: Executor, user_id: int) -> str:
+        user = await UserRepo(db).find(user_id)
+        return (user.language if user and user.language else None) or self.default_language
+
+    async def _queue(self, tx: Executor, b: Broadcast) -> int:
+        repo, out = BroadcastRepo(tx), self.outbox.bind(tx)
+        kind, arg, periods = self._audience_args(Audience(b.audience, b.audience_arg))
+        recipients = await repo.recipients(kind, arg, periods)
+        lang = await self._admin_lang(tx, b.created_by)
+        total = len(recipients)
+        # The progress message first: the lowest id, so the worker picks it before the recipients.
+        await out.send_text(b.origin_chat_id, self.progress_html(lang, b.id, Counts(total)), kind=PROGRESS_KIND,
+                            thread_id=b.origin_thread_id, ref=("broadcast", b.id),
+                            dedupe_key=f"broadcast:{b.id}:progress")
+        rendered: dict[str, str] = {}
+        for r in recipients:
+            rlang = r.language or self.default_language
+            if rlang not in rendered:
+                rendered[rlang] = self.message_html(rlang, b.body_html)
+            await out.send_text(r.user_id, rendered[rlang], kind=RECIPIENT_KIND, ref=("broadcast", b.id),
+                                dedupe_key=f"broadcast:{b.id}:{r.user_id}")
+        await repo.set_queued(b.id, total)
+        if total == 0:
+            await self._finish_in(tx, await repo.get(b.id), lang, Counts(0))
+        return total
+
+    # Progress ----------------------------------------------------------------------------
+    def progress_html(self, lang: str, broadcast_id: int, counts: Counts, final: bool = False) -> str:
+        return self.texts.render(lang, "broadcasts.progress", id=broadcast_id, total=counts.total,
+                                 sent=counts.sent, failed=counts.not_delivered, final=final)
+
+    async def progress(self, broadcast_id: int) -> Counts:
+        b = await self.repo.get(broadcast_id)
+        return await self.repo.counts(broadcast_id, b.total or 0)
+
+    async def _tracker(self, broadcast_id: int) -> _Tracker | None:
+        tracker = self._trackers.get(broadcast_id)
+        if tracker is None:
+            b = await self.repo.get(broadcast_id)
+            if b.status != "sending":
+                return None
+            counts = await self.repo.counts(b.id, b.total or 0)
+            tracker = self._trackers.setdefault(broadcast_id, _Tracker(
+                b, await self._admin_lang(self.db, b.created_by), counts.total - counts.done,
+                last=time.monotonic()))
+        return tracker
+
+    async def on_recipient_done(self, row: OutboxRow) -> None:
+        """Delivery hook (sent, blocked or failed): count, and now and then show it."""
+        if row.ref_type != "broadcast" or row.ref_id is None:
+            return
+        tracker = await self._tracker(row.ref_id)
+        if tracker is None:
+            return
+        tracker.seen += 1
+        interval = GROUP_EDIT_INTERVAL if tracker.broadcast.origin_chat_id < 0 else PRIVATE_EDIT_INTERVAL
+        if tracker.seen < tracker.remaining and time.monotonic() - tracker.last < interval:
+            return
+        async with tracker.lock:
+            if row.ref_id not in self._trackers:
+                return  # finished meanwhile
+            await self._refresh(tracker)
+
+    async def _refresh(self, tracker: _Tracker) -> None:
+        b = tracker.broadcast
+        counts = await self.repo.counts(b.id, b.total or 0)
+        tracker.last, tracker.seen, tracker.remaining = time.monotonic(), 0, counts.total - counts.done
+        if counts.complete:
+            await self.finish(b.id)
+            return
+        if b.progress_message_id is None:
+            return  # the progress message is not out yet; the next refresh edits it
+        html_ = self.progress_html(tracker.lang, b.id, counts)
+        if tracker.edit_row is not None:
+            row = await self.outbox.repo.get(tracker.edit_row)
+            if row.status == "pending":
+                await self.outbox.repo.update_payload(row.id, {**row.payload, "text": html_})
+                return
+        tracker.edit_row = await self.outbox.edit_text(b.origin_chat_id, b.progress_message_id, html_,
+                                                       kind=PROGRESS_KIND, ref=("broadcast", b.id))
+
+    async def on_progress_sent(self, row: OutboxRow, message_id: int | None) -> None:
+        """Delivery hook: remember the progress message so it can be edited in place."""
+        if row.method != "send_message" or row.ref_id is None or message_id is None:
+            return
+        await self.repo.set_progress_message(row.ref_id, message_id)
+        tracker = self._trackers.get(row.ref_id)
+        if tracker is not None:
+            tracker.broadcast = await self.repo.get(row.ref_id)
+        b = await self.repo.get(row.ref_id)
+        if b.status == "done":  # a small broadcast may finish before its progress message is out
+            lang = await self._admin_lang(self.db, b.created_by)
+            counts = await self.repo.counts(b.id, b.total or 0)
+            await self.outbox.edit_text(b.origin_chat_id, message_id,
+                                        self.progress_html(lang, b.id, counts, final=True), kind=PROGRESS_KIND,
+                                        ref=("broadcast", b.id), dedupe_key=f"broadcast:{b.id}:progress-final")
+
+    async def finish(self, broadcast_id: int) -> bool:
+        """Mark done and queue the final figures and the report, once."""
+        async with self.db.transaction() as tx:
+            b = await BroadcastRepo(tx).get(broadcast_id)
+            counts = await BroadcastRepo(tx).counts(b.id, b.total or 0)
+            if not counts.complete:
+                return False
+            done = await self._finish_in(tx, b, await self._admin_lang(tx, b.created_by), counts)
+        self._trackers.pop(broadcast_id, None)
+        return done
+
+    async def _finish_in(self, tx: Executor, b: Broadcast, lang: str, counts: Counts) -> bool:
+        if not await BroadcastRepo(tx).finish(b.id):
+            return False
+        out = self.outbox.bind(tx)
+        if b.progress_message_id is not None:
+            await out.edit_text(b.origin_chat_id, b.progress_message_id,
+                                self.progress_html(lang, b.id, counts, final=True), kind=PROGRESS_KIND,
+                                ref=("broadcast", b.id), dedupe_key=f"broadcast:{b.id}:progress-final")
+        await out.send_text(b.origin_chat_id, self.texts.render(
+            lang, "broadcasts.report", id=b.id, total=counts.total, sent=counts.sent, blocked=counts.blocked,
+            failed=counts.failed), kind=PROGRESS_KIND, thread_id=b.origin_thread_id,
+            ref=("broadcast", b.id), dedupe_key=f"broadcast:{b.id}:report")
+        return True
+
+    async def resume(self) -> None:
+        """At start: a broadcast whose last rows went out just before a stop is finished now;
+        the others carry on as the worker sends their remaining rows."""
+        for b in await self.repo.with_status("sending"):
+            counts = await self.repo.counts(b.id, b.total or 0)
+            if counts.complete:
+                await self.finish(b.id)
+            else:
+                await self._tracker(b.id)
