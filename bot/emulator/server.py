@@ -168,7 +168,8 @@ class FakeBotApi(Scenario):
             params = await _read_params(request)
         except ValueError:
             return _error_response(ApiError(400, "Bad Request: can't parse request body"))
-        self._last_activity = time.monotonic()
+        if name != "getUpdates":  # an idle bot long-polls forever; that is not activity
+            self._last_activity = time.monotonic()
         status, body, content_type, error = await self._call(name, function, params)
         if request.transport is None or request.transport.is_closing():
             # The client gave up (a long poll cancelled on shutdown): nobody sees this answer.
@@ -176,7 +177,8 @@ class FakeBotApi(Scenario):
         self.requests.append(RecordedRequest(
             name, params.loggable(), status, error.description if error else None, self.now(),
             error.retry_after if error else None))
-        self._last_activity = time.monotonic()
+        if name != "getUpdates":
+            self._last_activity = time.monotonic()
         return web.Response(status=status, body=body, content_type=content_type)
 
     async def _call(self, name: str, function: Any, params: Params
@@ -254,6 +256,7 @@ class FakeBotApi(Scenario):
             raise ApiError(409, GET_UPDATES_CONFLICT)
         batch = found if isinstance(found, list) else []
         if batch:
+            self._last_activity = time.monotonic()  # the bot now has work to do
             self._fetched_update_id = max(self._fetched_update_id, batch[-1]["update_id"])
         return batch
 
