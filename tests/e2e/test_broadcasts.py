@@ -1,0 +1,154 @@
+"""Office broadcasts end to end: an admin composes in a private chat or the staff group, the
+recipients get it once despite a blocked user, 429s and 502s; outsiders cannot; a scheduled
+broadcast survives a restart."""
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+from storage.broadcasts import BroadcastRepo
+from storage.users import UserRepo
+from tests.e2e.harness import seed_cooperative
+
+
+def has(fragment: str):
+    return lambda m: fragment.lower() in m.text.lower()
+
+
+def broadcasts_to(api, user_ids) -> Counter:
+    """How many broadcast messages each chat received (new messages, not edits)."""
+    wanted = set(user_ids)
+    return Counter(e.chat_id for e in api.events
+                   if e.event == "new" and e.chat_id in wanted and "Siaran Dinas" in e.text)
+
+
+async def seed_many(api, db, first_id: int, n: int, *, kecamatan: str = "Setu", per_coop: int = 3) -> list[int]:
+    ids = list(range(first_id, first_id + n))
+    for i in range(0, n, per_coop):
+        group = ids[i:i + per_coop]
+        for user_id in group:
+            api.add_user(user_id, f"Pengurus {user_id}")
+        await seed_cooperative(db, group[0], name=f"Kopkar {group[0]}", kecamatan=kecamatan,
+                               full_name=f"Pengurus {group[0]}",
+                               extra_managers={u: f"Pengurus {u}" for u in group[1:]})
+    return ids
+
+
+async def compose(admin, text: str, audience: str, *, group=None) -> None:
+    async def wait(fragment):
+        if group is None:
+            return await admin.wait_for(has(fragment))
+        return await group.wait_for(has(fragment))
+    await admin.command("/siaran", group=group)
+    await wait("Siaran baru")
+    if group is None:
+        await admin.send(text)
+    else:
+        await admin.send_in(group, text)
+    await wait("untuk siapa")
+    await admin.press(audience, group=group)
+    await wait("Penerima:")
+
+
+async def test_broadcast_reaches_everyone_once_despite_403_429_502(bot, people, api):
+    db = bot.services.db
+    await seed_cooperative(db, people.sari.id, extra_managers={people.andi.id: "Andi"})
+    ids = await seed_many(api, db, 5000, 9)
+    blocked = api.user(5004)
+    blocked.record.blocked = True  # blocked the bot; the my_chat_member update has not come yet
+    api.inject("sendMessage", 429, retry_after=1, times=2, chat_id=5001)
+    api.inject("sendMessage", 502, times=2, chat_id=5002)
+    api.inject("sendMessage", 502, times=1, chat_id=people.andi.id)
+    recipients = [people.sari.id, people.andi.id, *ids]
+    rina = people.rina
+
+    await compose(rina, 'Rapat koordinasi <b>RAT 2026</b>, info: <a href="https://example.org/rat">tautan</a> & SHU',
+                  "Semua koperasi")
+    preview = [m for m in rina.messages if "Siaran Dinas" in m.text][-1]
+    assert "<b>RAT 2026</b>" in preview.html and "&amp; SHU" in preview.html
+    assert "Penerima: 11 pengurus" in rina.last_message.text
+    await rina.press("Kirim sekarang")
+    report = await rina.wait_for(has("Laporan siaran"), timeout=20)
+    assert "Terkirim: 10" in report.text and "diblokir: 1" in report.text
+
+    got = broadcasts_to(api, recipients)
+    assert got == Counter({u: 1 for u in recipients if u != blocked.id})
+    message = next(e for e in api.events if e.chat_id == people.sari.id and "Siaran Dinas" in e.text)
+    assert '<a href="https://example.org/rat">tautan</a>' in message.html
+    assert (await UserRepo(db).get(blocked.id)).is_active is False
+    progress = [m for m in rina.messages if "terkirim," in m.text]
+    assert len(progress) == 1 and "10/11 terkirim, 1 gagal — selesai" in progress[0].text
+    rejected = Counter(r.status for r in api.rejected())
+    assert rejected == Counter({429: 2, 502: 3, 403: 1}), rejected
+
+    # A second broadcast skips the manager who blocked the bot.
+    await compose(rina, "Kedua", "Semua koperasi")
+    assert "Penerima: 10 pengurus" in rina.last_message.text
+
+
+async def test_staff_group_by_kecamatan_with_entities(bot, people, api):
+    db = bot.services.db
+    await seed_cooperative(db, people.sari.id, kecamatan="Cikarang Barat")
+    setu = await seed_many(api, db, 6000, 4, kecamatan="Setu")
+    rina, staff = people.rina, people.staff
+    await rina.command("/siaran", group=staff)
+    await staff.wait_for(has("Siaran baru"))
+    # Formatting from the Telegram app arrives as entities; a literal "<i>" stays text.
+    await rina._post(staff, text="Pelatihan pengurus <i> gratis",
+                     entities=[{"type": "bold", "offset": 0, "length": 9}])
+    await staff.wait_for(has("untuk siapa"))
+    await rina.press("Per kecamatan", group=staff)
+    await staff.wait_for(has("Pilih kecamatan"))
+    await rina.press("Setu", group=staff)
+    await staff.wait_for(has("Penerima: 4 pengurus"))
+    await rina.press("Kirim sekarang", group=staff)
+    await staff.wait_for(has("Laporan siaran"), timeout=20)
+    assert broadcasts_to(api, setu + [people.sari.id]) == Counter({u: 1 for u in setu})
+    sent = next(e for e in api.events if e.chat_id == setu[0] and "Siaran Dinas" in e.text)
+    assert "<b>Pelatihan</b> pengurus &lt;i&gt; gratis" in sent.html
+
+
+async def test_only_admins_may_broadcast(bot, people, api):
+    db = bot.services.db
+    await seed_cooperative(db, people.sari.id)
+    await people.eko.command("/siaran")
+    await people.eko.wait_for(has("hanya untuk admin"))
+    await people.sari.command("/siaran")
+    await people.sari.wait_for(has("hanya untuk admin"))
+    await people.budi.command("/siaran", group=people.staff)  # a consultant, not an admin
+    await people.staff.wait_for(has("hanya untuk admin"))
+    # forged presses from a non-admin do nothing
+    answer = await api.press_data(people.sari, people.sari.last_message, "bc:now")
+    assert answer.show_alert and "admin" in answer.text
+    await compose(people.rina, "Halo", "Semua koperasi")
+    assert await BroadcastRepo(db).with_status("sending", "done", "scheduled") == []
+
+
+async def test_scheduled_broadcast_survives_a_restart(launch, people, api):
+    rina = people.rina
+    async with launch() as bot:
+        db = bot.services.db
+        await seed_cooperative(db, people.sari.id)
+        await compose(rina, "Pengingat <b>RAT</b>", "Semua koperasi")
+        await rina.press("Jadwalkan")
+        await rina.wait_for(has("Kapan siaran"))
+        await rina.send("kemarin jam 9")
+        await rina.wait_for(has("belum bisa saya baca"))
+        await rina.send("besok jam 9")
+        await rina.wait_for(has("pada"))
+        await rina.press("Ya, jadwalkan")
+        done = await rina.wait_for(has("dijadwalkan pada"))
+        [scheduled] = await BroadcastRepo(db).with_status("scheduled")
+        assert bot.app.job_queue.get_jobs_by_name(f"broadcast:{scheduled.id}")
+        await rina.command("/siaran")
+        await rina.wait_for(has(f"#{scheduled.id}"))
+        await asyncio.sleep(0.2)
+        assert broadcasts_to(api, [people.sari.id]) == Counter()
+        # The bot is down when the time comes: pretend tomorrow 09:00 has passed.
+        await db.execute("UPDATE broadcasts SET scheduled_at = '2000-01-01T00:00:00.000000Z' WHERE id = ?",
+                         (scheduled.id,))
+    async with launch() as bot:
+        await rina.wait_for(has("Laporan siaran"), timeout=20)
+        assert broadcasts_to(api, [people.sari.id]) == Counter({people.sari.id: 1})
+        assert (await BroadcastRepo(bot.services.db).get(scheduled.id)).status == "done"
+    assert "dijadwalkan" in done.text
