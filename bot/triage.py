@@ -93,7 +93,11 @@ class Knowledge:
         if result.confident and hits:
             best = hits[0]
             return Decision(question, normalized, True, best, self.related(best), (), ranked)
-        return Decision(question, normalized, False, None, (), tuple(hits[:MAX_CANDIDATES]), ranked)
+        # Not one word of the question is FAQ vocabulary ("harga emas hari ini"): the ranking is
+        # noise, so offer only the consultant instead of unrelated titles.
+        off_topic = result.signals.get("coverage", 1.0) <= 0.0
+        candidates = () if off_topic else tuple(hits[:MAX_CANDIDATES])
+        return Decision(question, normalized, False, None, (), candidates, ranked)
 
 
 @lru_cache(maxsize=1)

@@ -40,6 +40,18 @@ def test_off_topic_questions_are_not_answered_confidently(kb, question):
     assert [c.id for c in decision.candidates] == [i for i, _ in decision.ranked[:len(decision.candidates)]]
 
 
+def test_no_candidates_when_no_word_is_faq_vocabulary(kb):
+    decision = kb.decide("harga emas hari ini")
+    assert decision.ranked and decision.candidates == ()  # ranked for the log, not shown
+
+
+def test_unsure_in_domain_question_gets_up_to_three_candidates(kb):
+    decision = kb.decide("kapan rat harus diadakan")
+    assert not decision.confident
+    assert 1 <= len(decision.candidates) <= MAX_CANDIDATES
+    assert "rat-batas-waktu" in [c.id for c in decision.candidates]
+
+
 def test_every_related_id_resolves_and_never_the_entry_itself(kb):
     for entry in kb.entries.values():
         related = kb.related(entry)
