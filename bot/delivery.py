@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from storage.db import Database
 from storage.outbox import OutboxRepo, OutboxRow
@@ -129,7 +131,7 @@ class DeliveryWorker:
                     row = replace(row, payload=prepared)
             message_id = await self._call(row)
         except RetryAfter as exc:
-            wait = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else float(exc.retry_after)
+            wait = _retry_seconds(exc)
             log.info("outbox %s: 429, retry after %.1fs", row.id, wait)
             await self.repo.retry_later(row.id, wait, f"429 retry after {wait}")
             return
@@ -203,3 +205,11 @@ class DeliveryWorker:
         else:
             raise ValueError(f"unknown outbox method {row.method}")
         return getattr(msg, "message_id", None)
+
+
+def _retry_seconds(exc: RetryAfter) -> float:
+    """PTB 22 returns seconds now and a timedelta in a future major version; accept both."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
