@@ -11,18 +11,18 @@
 from .errors import ApiError
 from .html import HtmlError, html_to_text, parse_html
 from .limits import Limits
-from .scenario import ANY_THREAD, FakeGroup, FakeUser, TopicInfo
+from .scenario import GENERAL, FakeGroup, FakeUser, TopicInfo
 from .server import FakeBotApi, RecordedRequest
 from .views import BotMessage, CallbackAnswer
 
 __all__ = [
-    "ANY_THREAD",
     "ApiError",
     "BotMessage",
     "CallbackAnswer",
     "FakeBotApi",
     "FakeGroup",
     "FakeUser",
+    "GENERAL",
     "HtmlError",
     "Limits",
     "RecordedRequest",

@@ -26,7 +26,7 @@ from .views import BotMessage, CallbackAnswer
 if TYPE_CHECKING:
     from .server import FakeBotApi
 
-ANY_THREAD = object()
+GENERAL = 0  # as a thread_id filter: only messages outside any forum topic
 MessageRef = BotMessage | MessageRecord | int
 
 
@@ -39,15 +39,21 @@ class TopicInfo:
     icon_color: int
 
 
+def in_thread(message_thread: int | None, wanted: int | None) -> bool:
+    """Thread filter: None matches everything, GENERAL (0) only messages outside topics."""
+    if wanted is None:
+        return True
+    return message_thread is None if wanted == GENERAL else message_thread == wanted
+
+
 class _Inbox:
     """A reading position in the bot's outgoing messages (sends, edits, deletions) of one chat."""
 
-    def __init__(self, api: FakeBotApi, chat_id: int, thread_id: Any = ANY_THREAD) -> None:
+    def __init__(self, api: FakeBotApi, chat_id: int, thread_id: int | None = None) -> None:
         self.api, self.chat_id, self.thread_id, self.cursor = api, chat_id, thread_id, 0
 
     def _matches(self, event: BotMessage) -> bool:
-        return event.chat_id == self.chat_id and (
-            self.thread_id is ANY_THREAD or event.thread_id == self.thread_id)
+        return event.chat_id == self.chat_id and in_thread(event.thread_id, self.thread_id)
 
     async def take(self, predicate: Callable[[BotMessage], Any] | None, timeout: float, who: str) -> BotMessage:
         events = self.api.world.events
@@ -245,10 +251,10 @@ class FakeGroup:
     def __repr__(self) -> str:
         return f"FakeGroup({self.id}, {self.title!r}, forum={self.forum})"
 
-    def messages(self, thread_id: int | None | Any = ANY_THREAD) -> list[BotMessage]:
-        """The bot's live messages, all or in one topic (None: outside any topic)."""
+    def messages(self, thread_id: int | None = None) -> list[BotMessage]:
+        """The bot's live messages: all, or those of one topic (GENERAL: outside any topic)."""
         return [m.snapshot() for m in self.chat.live_messages()
-                if m.from_bot and not m.service and (thread_id is ANY_THREAD or m.thread_id == thread_id)]
+                if m.from_bot and not m.service and in_thread(m.thread_id, thread_id)]
 
     @property
     def topics(self) -> list[TopicInfo]:
@@ -261,14 +267,14 @@ class FakeGroup:
             raise LookupError(f"no topic named {name!r}; topics: {[t.name for t in live]}")
         return found[-1]
 
-    async def next_message(self, timeout: float = 5.0, thread_id: int | None | Any = ANY_THREAD) -> BotMessage:
+    async def next_message(self, timeout: float = 5.0, thread_id: int | None = None) -> BotMessage:
         return await self._inbox(thread_id).take(None, timeout, f"group {self.title!r}")
 
     async def wait_for(self, predicate: Callable[[BotMessage], Any], timeout: float = 5.0,
-                       thread_id: int | None | Any = ANY_THREAD) -> BotMessage:
+                       thread_id: int | None = None) -> BotMessage:
         return await self._inbox(thread_id).take(predicate, timeout, f"group {self.title!r}")
 
-    def skip(self, thread_id: int | None | Any = ANY_THREAD) -> list[BotMessage]:
+    def skip(self, thread_id: int | None = None) -> list[BotMessage]:
         return self._inbox(thread_id).drain()
 
     def add_member(self, user: FakeUser, admin: bool = False) -> None:
@@ -277,7 +283,7 @@ class FakeGroup:
     def remove_member(self, user: FakeUser) -> None:
         self._set_status(user, "left")
 
-    def _inbox(self, thread_id: Any) -> _Inbox:
+    def _inbox(self, thread_id: int | None) -> _Inbox:
         if thread_id not in self._inboxes:
             self._inboxes[thread_id] = _Inbox(self.api, self.id, thread_id)
         return self._inboxes[thread_id]

@@ -19,7 +19,7 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.emulator import FakeBotApi, HtmlError, Limits, parse_html
+from bot.emulator import GENERAL, FakeBotApi, HtmlError, Limits, parse_html
 from bot.emulator.samples import sample_png
 
 pytestmark = pytest.mark.e2e
@@ -104,7 +104,7 @@ async def test_copy_forward_reply_and_reply_keyboard(api, bot, sari):
 
 # -- Telegram's errors ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("html", "detail"), [
+UNPARSABLE_HTML = [
     ("<b>tebal", 'can\'t find end tag corresponding to start tag "b"'),
     ("<b><i>x</b></i>", 'unmatched end tag at byte offset 7, expected "</i>", found "</b>"'),
     ("<p>paragraf</p>", 'unsupported start tag "p" at byte offset 0'),
@@ -112,11 +112,14 @@ async def test_copy_forward_reply_and_reply_keyboard(api, bot, sari):
     ("x<3", "unclosed start tag at byte offset 1"),
     ("AT&T", "unescaped '&' at byte offset 2"),
     ("</b>", "unexpected end tag at byte offset 0"),
-])
-async def test_html_that_does_not_parse_is_refused(bot, sari, html, detail):
-    with pytest.raises(BadRequest) as caught:
-        await bot.send_message(sari.id, html, parse_mode="HTML")
-    assert caught.value.message.lower().startswith("can't parse entities: " + detail)
+]
+
+
+async def test_html_that_does_not_parse_is_refused(bot, sari):
+    for html, detail in UNPARSABLE_HTML:
+        with pytest.raises(BadRequest) as caught:
+            await bot.send_message(sari.id, html, parse_mode="HTML")
+        assert caught.value.message.lower().startswith("can't parse entities: " + detail), html
 
 
 async def test_telegram_errors_arrive_as_ptb_exceptions(api, bot, sari):
@@ -270,6 +273,9 @@ async def test_forum_topics(api, bot):
     assert sent.is_topic_message and sent.reply_to_message.forum_topic_created.name == "Tiket #1 KSP Maju"
     seen = await staff.next_message(thread_id=topic.message_thread_id)
     assert seen.message_id == sent.message_id
+    await bot.send_message(STAFF, "Pengumuman umum")
+    assert [m.text for m in staff.messages(GENERAL)] == ["Pengumuman umum"]
+    assert len(staff.messages()) == 2
 
     reply = await budi.send_in(staff, "Saya bantu", thread_id=topic.message_thread_id)
     assert reply.thread_id == topic.message_thread_id and reply.is_topic_message
