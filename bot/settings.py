@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     office_hours: str = "mon-fri 08:00-16:00"
     consultant_signature: str = "name"
     ticket_sla_office_hours: float = Field(default=4.0, gt=0)
+    ticket_sla_check_seconds: float = Field(default=300.0, gt=0)  # how often unclaimed tickets are checked
     rate_limit: bool = True
     # Reminders and meetings: how often the reminder tick looks at the database (seconds), and,
     # for tests and demos only, the moment the reminder clock starts at (ISO with a UTC offset).
