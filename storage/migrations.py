@@ -44,12 +44,20 @@ async def current_version(conn: aiosqlite.Connection) -> int:
     return int(row[0])
 
 
+async def applied_versions(conn: aiosqlite.Connection) -> set[int]:
+    await current_version(conn)
+    async with conn.execute("SELECT version FROM schema_version") as cur:
+        return {int(r[0]) for r in await cur.fetchall()}
+
+
 async def apply_migrations(conn: aiosqlite.Connection) -> list[Migration]:
-    """Apply what is missing; returns the migrations applied now."""
-    done = await current_version(conn)
+    """Apply every migration not yet recorded, in number order; returns those applied now.
+    (By set, not by 'above the highest': journeys land independently, so a lower number can
+    arrive after a higher one has been applied.)"""
+    done = await applied_versions(conn)
     applied = []
     for migration in available_migrations():
-        if migration.version <= done:
+        if migration.version in done:
             continue
         script = (
             "BEGIN IMMEDIATE;\n"
