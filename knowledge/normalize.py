@@ -106,6 +106,7 @@ class Lexicon:
     canonicals: frozenset[str]
     stopwords: frozenset[str]
     verbatim: frozenset[str]                # slang lines "word<TAB>word": never stemmed
+    phrase_starts: frozenset[str]           # first words of multi-word variants
 
     @classmethod
     @lru_cache(maxsize=1)
@@ -130,7 +131,8 @@ class Lexicon:
                 if len(words) == 1 and stem(words[0]) == words[0] and words[0] not in stops:
                     stem_syn.setdefault(words[0], head)
         verbatim = frozenset(k for k, v in slang.items() if v == (k,))
-        return cls(slang, phrases, stem_syn, frozenset(canon), stops, verbatim)
+        starts = frozenset(p[0] for p in phrases if len(p) > 1)
+        return cls(slang, phrases, stem_syn, frozenset(canon), stops, verbatim, starts)
 
 
 class Analyzer:
@@ -167,7 +169,8 @@ class Analyzer:
         i, n = 0, len(words)
         while i < n:
             if p.synonyms:
-                for size in range(min(MAX_PHRASE, n - i), 0, -1):
+                longest = min(MAX_PHRASE, n - i) if words[i] in lex.phrase_starts else 1
+                for size in range(longest, 0, -1):
                     canon = lex.phrases.get(tuple(words[i:i + size]))
                     if canon is not None:
                         terms.append(canon)
