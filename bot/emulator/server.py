@@ -67,6 +67,7 @@ class FakeBotApi(Scenario):
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self, port: int = 0) -> str:
+        self._closing = False
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
