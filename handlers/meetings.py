@@ -109,7 +109,7 @@ async def _ask_when(update: Update, context: Context, state: FlowState, edit: bo
     lang_ = await lang(update, context)
     if state.name == MOVE_FLOW:
         html = t(context, lang_, "meetings.ask_new_when", kind=state.data["kind"],
-                 when=datetime.fromisoformat(state.data["old"]))
+                 when=datetime.fromisoformat(state.data["old"]).astimezone(service(context).tz))
     else:
         html = t(context, lang_, "meetings.ask_when", kind=state.data["kind"])
     await (edit_or_reply if edit else reply)(update, context, html, _day_keyboard(context, lang_))
@@ -148,6 +148,7 @@ async def _take_when(update: Update, context: Context, state: FlowState, start: 
     if start is None:
         await say(update, context, "meetings.invalid_when")
         return
+    start = start.astimezone(service(context).tz)
     problem = rules.check_start(start, _now_local(context))
     if problem:
         await say(update, context, f"meetings.when_{problem}")
@@ -174,7 +175,8 @@ async def _confirm(update: Update, context: Context, state: FlowState, edit: boo
     lang_ = await lang(update, context)
     manager = await _membership(update, context)
     coop = await CooperativeRepo(get_services(context).db).get(manager.cooperative_id) if manager else None
-    html = t(context, lang_, "meetings.confirm", kind=state.data["kind"], when=datetime.fromisoformat(state.data["start"]),
+    html = t(context, lang_, "meetings.confirm", kind=state.data["kind"],
+             when=datetime.fromisoformat(state.data["start"]).astimezone(service(context).tz),
              place=state.data["place"], agenda=state.data.get("agenda"), cooperative=coop.name if coop else "-",
              organiser=update.effective_user.full_name)
     keyboard = [[Button(label(context, lang_, "meetings.btn_send"), callback(PREFIX, "send")),
@@ -239,7 +241,7 @@ async def _send(update: Update, context: Context, state: FlowState) -> None:
     manager = await _membership(update, context)
     await end_flow(update, context)
     svc = service(context)
-    start = datetime.fromisoformat(state.data["start"])
+    start = datetime.fromisoformat(state.data["start"]).astimezone(svc.tz)
     if rules.check_start(start, _now_local(context)):
         await say(update, context, "meetings.when_past")
         return

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from storage.consultants import ConsultantRepo
 from storage.db import Database
 from storage.reminders import ReminderRepo
-from tests.e2e.harness import CONSULTANT_ID, SECOND_MANAGER_ID, STAFF_CHAT_ID, seed_cooperative
+from tests.e2e.harness import CONSULTANT_ID, SECOND_MANAGER_ID, seed_cooperative
 
 WIB = ZoneInfo("Asia/Jakarta")
 FAST = dict(reminder_tick_seconds=0.1)
