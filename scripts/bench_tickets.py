@@ -1,0 +1,101 @@
+"""Benchmark: a burst of new tickets against the staff group's 20-messages-per-minute limit.
+
+Runs the real bot (outbox, delivery worker, PTB's AIORateLimiter) against the fake Bot API with
+Telegram's limits switched on, opens N tickets at once through the same service the journeys
+use, and measures how long until every card is in the group, whether they arrived in order,
+and how many 429s Telegram (the emulator) had to give.
+
+    /work/venv/bin/python scripts/bench_tickets.py            # 60 tickets, plain group
+    /work/venv/bin/python scripts/bench_tickets.py --count 25 --forum
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot import tickets  # noqa: E402
+from bot.app import running_application  # noqa: E402
+from bot.emulator import FakeBotApi, Limits  # noqa: E402
+from bot.services import SERVICES_KEY  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from storage.cooperatives import CooperativeRepo  # noqa: E402
+from storage.users import UserRepo  # noqa: E402
+
+STAFF = -1001234567890
+GROUP_PER_MINUTE = 20
+
+
+async def bench(count: int, forum: bool) -> int:
+    api = FakeBotApi(token="123456:BENCH", limits=Limits())
+    await api.start()
+    manager = api.add_user(1001, "Sari")
+    consultant = api.add_user(2001, "Budi")
+    api.add_group(STAFF, "Klinik Koperasi - Staf", forum=forum, members=[consultant])
+    arrivals: list[tuple[float, int]] = []
+
+    def on_message(message) -> None:
+        found = re.search(r"Tiket #(\d+)", message.text or "")
+        if message.chat_id == STAFF and message.event == "new" and found:
+            arrivals.append((time.monotonic(), int(found[1])))
+
+    api.on_bot_message(on_message)
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(_env_file=None, bot_token=api.token, staff_chat_id=STAFF,
+                            database_path=Path(tmp) / "bench.sqlite3", telegram_api_url=api.url, rate_limit=True)
+        async with running_application(settings) as app:
+            svc = app.bot_data[SERVICES_KEY]
+            users, coops = UserRepo(svc.db), CooperativeRepo(svc.db)
+            await users.grant_consent(manager.id, "bench", "Sari", None)
+            coop = await coops.create(dict(name="Kopkar Bench", kind="karyawan", kecamatan="Setu", members=100,
+                                           fy_end_month=12), "BENCH1")
+            await coops.add_manager(coop.id, manager.id, "ketua")
+            await asyncio.sleep(1.0)  # start-up traffic out of the way
+            api.clear_requests()
+            started = time.monotonic()
+            opened = await asyncio.gather(*(
+                tickets.open_ticket(svc.db, svc.outbox, svc.texts, svc.settings, cooperative_id=coop.id,
+                                    manager_user_id=manager.id, service="kuratif", category="lainnya",
+                                    question=f"Pertanyaan nomor {i}", source="bench")
+                for i in range(count)))
+            queued = time.monotonic() - started
+            while len(arrivals) < count and time.monotonic() - started < 30 * 60:
+                await asyncio.sleep(0.2)
+            elapsed = arrivals[-1][0] - started if arrivals else float("nan")
+            outbox = await svc.delivery.repo.counts()
+    await api.stop()
+
+    numbers = [n for _, n in arrivals]
+    expected = sorted(t.id for t in opened)
+    rejected = api.rejected()
+    floor_sliding = (math.ceil(count / GROUP_PER_MINUTE) - 1) * 60
+    print(f"tickets opened in one burst : {count} ({'forum' if forum else 'plain group'}); all queued in {queued:.2f}s")
+    print(f"cards in the staff group    : {len(arrivals)}/{count}, in order: {numbers == expected}, "
+          f"duplicates: {len(numbers) - len(set(numbers))}")
+    print(f"time to the last card       : {elapsed:.1f}s")
+    print(f"20-per-minute floor         : {count / GROUP_PER_MINUTE * 60:.0f}s at an even 20/min "
+          f"({floor_sliding}s is the least a sliding 60-s window allows)")
+    print(f"429 answers from Telegram   : {sum(1 for r in rejected if r.status == 429)}; other errors: "
+          f"{sum(1 for r in rejected if r.status != 429)}")
+    print(f"outbox rows by status       : {outbox}")
+    ok = numbers == expected and outbox.get("failed", 0) == 0 and not outbox.get("pending")
+    return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=60)
+    parser.add_argument("--forum", action="store_true", help="staff group is a forum: a topic per ticket")
+    args = parser.parse_args()
+    return asyncio.run(bench(args.count, args.forum))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
