@@ -12,7 +12,7 @@ def has(fragment: str):
     return lambda m: fragment.lower() in (m.text or "").lower()
 
 
-async def open_ticket_as(user, staff, text="Ada pinjaman macet Rp200 juta, bagaimana?", photo=True):
+async def open_ticket_as(user, staff, text="Ada pinjaman macet Rp200 juta, bagaimana?", photo=True, album=False):
     await user.command("/konsultasi")
     await user.wait_for(has("Pilih jenis layanan"))
     await user.press("Kuratif")
@@ -23,6 +23,9 @@ async def open_ticket_as(user, staff, text="Ada pinjaman macet Rp200 juta, bagai
     await user.wait_for(has("Tercatat (1 pesan)"))
     if photo:
         await user.send_photo("foto buku pinjaman")
+        await user.wait_for(has("Tercatat (2 pesan)"))
+    if album:  # three photos in one album count as one message
+        await user.send_album(3, "album bukti")
         await user.wait_for(has("Tercatat (2 pesan)"))
     await user.press("Kirim tiket")
     return await user.wait_for(has("sudah kami terima"))
@@ -89,9 +92,14 @@ async def test_forum_topic_per_ticket_and_a_deleted_topic_is_recreated(launch, a
     sari, budi, staff = people_forum.sari, people_forum.budi, people_forum.staff
     async with launch() as bot:
         await seed_cooperative(bot.services.db, sari.id, name="Kopkar Maju 0812345678")
-        await open_ticket_as(sari, staff, photo=False)
+        await open_ticket_as(sari, staff, photo=False, album=True)
         card = await staff.wait_for(has("Tiket #0001"))
         topic = staff.topic("#0001")
+        await bot.drain_outbox()
+        assert len([m for m in staff.messages(topic.thread_id) if m.photo]) == 3
+        acks = [e.text for e in api.events if e.chat_id == sari.id and e.event == "new" and "Tercatat" in e.text]
+        assert acks == ["Tercatat (1 pesan). Tambahkan lagi, atau tekan Kirim tiket.",
+                        "Tercatat (2 pesan). Tambahkan lagi, atau tekan Kirim tiket."]
         assert topic.name.startswith("#0001 · Kuratif · Kopkar Maju") and "0812345678" not in topic.name
         assert card.thread_id == topic.thread_id
 
@@ -163,3 +171,47 @@ async def test_faults_on_the_staff_group_and_a_blocked_manager(launch, api, peop
         assert not (await UserRepo(db).get(sari.id)).is_active
         counts = await OutboxRepo(db).counts("ticket", 1)
         assert counts.get("blocked") == 1 and not counts.get("pending")
+
+
+async def test_staff_commands_areas_queue_detail_move_stats_and_faq(bot, people):
+    sari, budi, rina, staff = people.sari, people.budi, people.rina, people.staff
+    db = bot.services.db
+    await seed_cooperative(db, sari.id, kecamatan="Setu")
+    await budi.command("/wilayah", group=staff)
+    areas = await staff.wait_for(has("Wilayah dampingan Budi"))
+    await budi.press("Setu", areas, group=staff)
+    await staff.wait_for(lambda m: m.edited and "Wilayah dampingan" in m.text and "Setu" in m.text.split("\n")[1])
+    await budi.command("/staf", group=staff)
+    await staff.wait_for(has("Wilayah: Setu"))
+    await rina.command("/antrian", group=staff)  # any staff action registers a consultant
+    await staff.wait_for(has("Tidak ada tiket terbuka"))
+
+    await open_ticket_as(sari, staff, photo=False)
+    card = await staff.wait_for(has("Tiket #0001"))
+    assert "Pendamping Kec. Setu: Budi" in card.text
+    assert 'href="tg://user?id=2001"' in card.html
+
+    await budi.command("/antrian", group=staff)
+    queue = await staff.wait_for(has("Antrian tiket terbuka"))
+    assert "#0001" in queue.text and "belum diambil" in queue.text
+    await budi.command("/pindah 1", group=staff)
+    ask = await staff.wait_for(has("Alihkan tiket #0001"))
+    await budi.press("Rina", ask, group=staff)
+    await staff.wait_for(has("dialihkan ke Rina"))
+    assert (await TicketRepo(db).get(1)).assignee_id == rina.id
+
+    await budi.command("/faq pinjaman-macet", group=staff, reply_to=card)
+    await staff.wait_for(has("dikirim ke pengurus tiket #0001"))
+    await sari.wait_for(has("pinjaman"))
+    await budi.command("/tiket 1", group=staff)
+    detail = await staff.wait_for(has("Riwayat"))
+    assert "/faq pinjaman-macet" in detail.text and "reassign" in detail.text
+    await budi.command("/statistik", group=staff)
+    stats = await staff.wait_for(has("Statistik klinik"))
+    assert "Terbuka: 1" in stats.text and "Setu" in stats.text
+
+    # A consultant's private message is not a staff action (and the staff never sees it).
+    await budi.send("Halo bot, ini pesan pribadi")
+    await budi.next_message()
+    await bot.drain_outbox()
+    assert not any("pesan pribadi" in m.text for m in staff.messages())
