@@ -3,7 +3,9 @@
 Steps, each of which can be switched off for measurement (see ``Pipeline``):
 1. ``normalize_text``: case, accents, punctuation, letter runs ("tolonggg"), reduplication
    ("anggota2", "anggota-anggota"), letter/digit boundaries ("sp2" -> "sp 2").
-2. slang: informal words, abbreviations, Javanese/Sundanese -> standard (data/slang.tsv).
+2. slang: informal words, abbreviations, Javanese/Sundanese -> standard (data/slang.tsv);
+   then Jakarta colloquial morphology ("minjemin" -> pinjam, "ngajuin" -> aju, "nyetor" ->
+   setor, "dibayarin" -> bayar) for words that are neither dictionary words nor known data.
 3. typos: an unknown word is replaced by the nearest known word (a callback the matcher gives,
    because only the matcher knows the vocabulary).
 4. synonyms: domain phrases -> one canonical term (data/synonyms.tsv), longest phrase first.
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
@@ -98,6 +100,64 @@ def _data_lines(name: str) -> Iterable[str]:
             yield line
 
 
+_VOWELS = "aeiou"
+_LAST_E = re.compile(r"e([^aeiou]*)$")
+
+
+def _colloquial_bases(word: str) -> list[str]:
+    """The word without a colloquial "-in" suffix (which stands for -kan/-i): 'bayarin' ->
+    'bayar', 'nyelesain' -> 'nyelesai' (the -i of the base merges with -in)."""
+    bases = [word]
+    if word.endswith("in") and len(word) >= 6:
+        if word[-3] == "a":
+            bases.append(word[:-1])
+        bases.append(word[:-2])
+    return bases
+
+
+def _colloquial_roots(base: str) -> list[str]:
+    """Root candidates for a base with a Jakarta nasal prefix, most likely first: nge-/ng-
+    ('ngecek', 'ngurus', 'ngumpul' k-, 'ngitung' h-), ny- ('nyetor' s-, 'nyatet' c-),
+    m- ('minjem' p-, 'motong' p-, 'mbayar'), n- ('nagih' t-), di- ('dibayar'), none."""
+    out: list[str] = []
+    if base.startswith("di") and len(base) >= 5:
+        out.append(base[2:])
+    if base.startswith("nge") and len(base) >= 6:
+        out.append(base[3:])
+    if base.startswith("ng") and len(base) > 2 and base[2] in _VOWELS:
+        rest = base[2:]
+        out += [rest, "k" + rest, "h" + rest]
+    elif base.startswith("ny") and len(base) > 2 and base[2] in _VOWELS:
+        rest = base[2:]
+        out += ["s" + rest, "c" + rest]
+    elif base.startswith("m") and len(base) > 1:
+        rest = base[1:]
+        out += ["p" + rest] if rest[0] in _VOWELS else ([rest] if rest[0] == "b" else [])
+    elif base.startswith("n") and len(base) > 1 and base[1] in _VOWELS:
+        out.append("t" + base[1:])
+    out.append(base)
+    if base[0] in _VOWELS:
+        out.append("h" + base)               # 'idup' -> 'hidup', 'itung' -> 'hitung'
+    return out
+
+
+def colloquial_root(word: str, known: Callable[[str], bool]) -> str | None:
+    """The standard word a Jakarta colloquial form stands for, or None. ``known`` says whether
+    a candidate is a real word (a root-word list, the slang table). The caller only asks about
+    words that are not dictionary words themselves, so 'mesin', 'ingin', 'main' stay as they
+    are. A candidate may also have the colloquial -e- for -a- ('pinjem', 'catet')."""
+    if len(word) < 5 or not word.isalpha():
+        return None
+    for base in _colloquial_bases(word):
+        for cand in _colloquial_roots(base):
+            if len(cand) < 3 or cand == word:
+                continue
+            for form in (cand, _LAST_E.sub(r"a\1", cand)):
+                if known(form):
+                    return form
+    return None
+
+
 @dataclass(frozen=True)
 class Lexicon:
     slang: dict[str, tuple[str, ...]]
@@ -107,6 +167,8 @@ class Lexicon:
     stopwords: frozenset[str]
     verbatim: frozenset[str]                # slang lines "word<TAB>word": never stemmed
     phrase_starts: frozenset[str]           # first words of multi-word variants
+    phrase_words: frozenset[str] = frozenset()  # every word of a synonym variant
+    _colloquial_cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     @lru_cache(maxsize=1)
@@ -132,7 +194,22 @@ class Lexicon:
                     stem_syn.setdefault(words[0], head)
         verbatim = frozenset(k for k, v in slang.items() if v == (k,))
         starts = frozenset(p[0] for p in phrases if len(p) > 1)
-        return cls(slang, phrases, stem_syn, frozenset(canon), stops, verbatim, starts)
+        pwords = frozenset(w for p in phrases for w in p)
+        return cls(slang, phrases, stem_syn, frozenset(canon), stops, verbatim, starts, pwords)
+
+    def colloquial(self, word: str) -> str | None:
+        """Standard form of a Jakarta colloquial word ('minjemin' -> 'pinjam'); None for words
+        the data or the dictionary already know."""
+        if word in self.slang or word in self.phrase_words or word in self.stopwords \
+                or is_dictionary_word(word):
+            return None
+        cache = self._colloquial_cache
+        if word not in cache:
+            if len(cache) > 100_000:
+                cache.clear()
+            roots = root_words()
+            cache[word] = colloquial_root(word, lambda w: w in roots or w in self.slang)
+        return cache[word]
 
 
 class Analyzer:
@@ -152,6 +229,11 @@ class Analyzer:
             if p.slang and tok in lex.slang:
                 out.extend(lex.slang[tok])
                 continue
+            if p.slang:
+                root = lex.colloquial(tok)
+                if root is not None:
+                    out.extend(lex.slang.get(root, (root,)))
+                    continue
             if correct is not None and p.typos:
                 fixed = correct(tok)
                 if fixed and fixed != tok:

@@ -93,3 +93,21 @@ def test_lexicon_data_files_are_consistent():
         assert key == key.lower() and value, key
     for canonical in lex.canonicals:
         assert " " not in canonical and canonical not in lex.stopwords
+
+
+def test_jakarta_colloquial_affixes_are_reduced():
+    analyzer = Analyzer()
+    cases = {"minjemin": "pinjam", "ngurus": "urus", "nagih": "tagih", "nyetor": "setor",
+             "ngumpul": "kumpul", "ngitung": "hitung", "idupin": "hidup", "meriksa": "periksa",
+             "motong": "potong", "disetorin": "setor", "gantiin": "ganti", "ngebagiin": "bagi",
+             "nyelesain": "selesai", "mutusin": "putus", "nutupin": "tutup"}
+    assert {w: analyzer.words(w) for w in cases} == {w: [r] for w, r in cases.items()}
+    assert terms("ngajuin pinjaman") == terms("mengajukan pinjaman") == ["aju", "pinjam"]
+
+
+def test_colloquial_rules_leave_standard_and_known_words_alone():
+    analyzer = Analyzer()
+    words = "mesin ingin main kemarin margin izin nasabah manajer admin login minimarket online"
+    assert analyzer.words(words) == words.split()
+    assert analyzer.words("nabung") == ["nabung"]      # a synonym variant as written
+    assert Analyzer(Pipeline(slang=False)).words("minjemin") == ["minjemin"]
