@@ -1,0 +1,407 @@
+"""Health checks in the chat (issue 6): /cekkesehatan (financial, savings-and-loans
+cooperatives), /cektatakelola (governance, every cooperative) and /riwayat (past checks and the
+trend). One step at a time; every answer is saved in `health_checks` at once, so the manager
+can stop (/batal, or just leave) and continue later, across restarts.
+
+Callback data "hc:<action>[:<check>[:<step>[:<value>]]]": go (start a kind), resume, restart,
+a (answer a step: yes/no "1"/"0", a governance choice id, "-" = skip), b (back one step),
+ct (manager: consultation), tk (staff: open a preventive ticket from an alert).
+"""
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot import health_checks as service
+from bot import health_flow as hf
+from bot.buttons import Button, Keyboard, callback
+from bot.domain import SAVINGS_AND_LOANS_KINDS
+from bot.governance import GOVERNANCE_QUESTIONS
+from bot.health import HEALTH_STEPS, Band, problem_question
+from bot.health_chart import render_chart
+from bot.services import get_services
+from handlers import privacy
+from handlers.common import (Context, edit_or_reply, is_consultant, is_private, is_staff_chat, label, lang, reply,
+                             say, t, text_input)
+from handlers.flows import current_flow, end_flow, flow, save_flow
+from storage.cooperatives import Cooperative, CooperativeRepo
+from storage.db import Database
+from storage.flows import FlowState
+from storage.health import HealthCheck, HealthRepo
+
+log = logging.getLogger(__name__)
+FLOW = "health"
+PRIVATE = filters.ChatType.PRIVATE
+TICKETS_MANAGER = "handlers.tickets_manager"
+KNOWLEDGE_KEY = "knowledge"  # handlers/ask.py keeps the FAQ in svc.extras under this key
+_STEP = {s.id: s for s in HEALTH_STEPS}
+_QUESTION = {q.id: q for q in GOVERNANCE_QUESTIONS}
+
+
+def repo(context: Context) -> HealthRepo:
+    return HealthRepo(get_services(context).db)
+
+
+# ---- starting and resuming -------------------------------------------------------------------
+async def health_check(update: Update, context: Context) -> None:
+    """Cek kesehatan keuangan koperasi"""
+    await begin(update, context, hf.FINANCIAL)
+
+
+async def governance_check(update: Update, context: Context) -> None:
+    """Cek tata kelola koperasi"""
+    await begin(update, context, hf.GOVERNANCE)
+
+
+async def begin(update: Update, context: Context, kind: str) -> None:
+    if not is_private(update):
+        await say(update, context, "health.private_only")
+        return
+    user_id = update.effective_user.id
+    coop = await CooperativeRepo(get_services(context).db).cooperative_of(user_id)
+    if coop is None:
+        await say(update, context, "health.need_cooperative")
+        return
+    lang_ = await lang(update, context)
+    if kind == hf.FINANCIAL and coop.kind not in SAVINGS_AND_LOANS_KINDS:
+        await reply(update, context, t(context, lang_, "health.not_savings_loans", cooperative=coop.name, kind=coop.kind),
+                    [[Button(label(context, lang_, "health.btn_governance"), callback("hc", "go", hf.GOVERNANCE))]])
+        return
+    check = await repo(context).unfinished(user_id, kind)
+    if check is not None and check.cooperative_id == coop.id and check.answers:
+        await reply(update, context, t(context, lang_, "health.resume_offer", kind=kind,
+                                       answered=hf.answered_count(kind, check.answers), total=len(hf.step_ids(kind))),
+                    [[Button(label(context, lang_, "health.btn_resume"), callback("hc", "resume", check.id)),
+                      Button(label(context, lang_, "health.btn_restart"), callback("hc", "restart", check.id))]])
+        return
+    if check is None or check.cooperative_id != coop.id:
+        check = await repo(context).create(coop.id, user_id, kind)
+    await start(update, context, coop, check, intro=True)
+
+
+async def start(update: Update, context: Context, coop: Cooperative, check: HealthCheck, intro: bool) -> None:
+    lang_ = await lang(update, context)
+    if intro:
+        await reply(update, context, t(context, lang_, f"health.intro_{check.kind}", cooperative=coop.name,
+                                       total=len(hf.step_ids(check.kind))))
+    await ask(update, context, check)
+
+
+async def ask(update: Update, context: Context, check: HealthCheck) -> None:
+    """Ask the first unanswered step, or finish when there is none."""
+    prompt = hf.next_prompt(check.kind, check.answers)
+    if prompt is None:
+        await finish(update, context, check)
+        return
+    lang_ = await lang(update, context)
+    await keyed_reply(update, context, check, prompt, question_html(context, lang_, prompt),
+                      step_keyboard(context, lang_, check, prompt))
+
+
+async def keyed_reply(update: Update, context: Context, check: HealthCheck, prompt: hf.Prompt, html: str,
+                      keyboard: Keyboard) -> None:
+    """Send a step's buttons and take them off the previous message that had them, so only
+    the current step shows [Lewati]; the flow remembers which message that is."""
+    chat_id = update.effective_chat.id
+    state = await current_flow(update, context)
+    old = state.data.get("msg") if state and state.name == FLOW else None
+    pressed = update.callback_query.message.message_id if update.callback_query and update.callback_query.message else None
+    if old and old != pressed:
+        try:
+            await context.bot.edit_message_reply_markup(chat_id, old, reply_markup=None)
+        except TelegramError as exc:
+            log.info("could not remove old step buttons: %s", exc)
+    sent = await reply(update, context, html, keyboard)
+    await save_flow(context, FlowState(chat_id, update.effective_user.id, FLOW, prompt.step_id,
+                                       {"check_id": check.id, "msg": sent.message_id if sent else None}))
+
+
+def question_html(context: Context, lang_: str, prompt: hf.Prompt) -> str:
+    if prompt.kind == hf.GOVERNANCE:
+        return t(context, lang_, "health.ask_question", number=prompt.number, total=prompt.total,
+                 text=_QUESTION[prompt.step_id].text(lang_))
+    step = _STEP[prompt.step_id]
+    if step.kind == "yesno":
+        return t(context, lang_, "health.ask_yesno", number=prompt.number, total=prompt.total,
+                 label=step.label(lang_), hint=step.hint(lang_))
+    return t(context, lang_, "health.ask_money", number=prompt.number, total=prompt.total, label=step.label(lang_),
+             hint=step.hint(lang_), example=step.example, allow_negative=step.allow_negative)
+
+
+def step_keyboard(context: Context, lang_: str, check: HealthCheck, prompt: hf.Prompt) -> Keyboard:
+    def answer(text: str, value: str) -> Button:
+        return Button(text, callback("hc", "a", check.id, prompt.number, value))
+    keyboard: Keyboard = []
+    if prompt.kind == hf.GOVERNANCE:
+        keyboard = [[answer(c.label(lang_), c.id)] for c in _QUESTION[prompt.step_id].choices]
+    elif _STEP[prompt.step_id].kind == "yesno":
+        keyboard = [[answer(label(context, lang_, "common.yes"), "1"), answer(label(context, lang_, "common.no"), "0")]]
+    last = [answer(label(context, lang_, "common.btn_skip"), "-")]
+    if prompt.number > 1:
+        last.append(Button(label(context, lang_, "health.btn_back"), callback("hc", "b", check.id, prompt.number)))
+    return keyboard + [last]
+
+
+# ---- answers -----------------------------------------------------------------------------------
+async def _live_check(update: Update, context: Context, check_id: object) -> HealthCheck | None:
+    """The user's own unfinished check with this id, or None (stale, forged or finished)."""
+    try:
+        check = await repo(context).find(int(check_id))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if check is None or check.finished or check.user_id != update.effective_user.id:
+        return None
+    return check
+
+
+@flow(FLOW)
+async def on_message(update: Update, context: Context, state: FlowState) -> None:
+    check = await _live_check(update, context, state.data.get("check_id"))
+    if check is None:
+        await end_flow(update, context)
+        await say(update, context, "common.not_understood")
+        return
+    prompt = hf.next_prompt(check.kind, check.answers)
+    if prompt is None:
+        await finish(update, context, check)
+        return
+    text = await text_input(update, context, max_len=100)
+    if text is None:
+        return
+    lang_ = await lang(update, context)
+    keyboard = step_keyboard(context, lang_, check, prompt)
+    if prompt.kind == hf.GOVERNANCE:
+        if hf.is_skip(text):
+            await record(update, context, check, prompt, None)
+        else:
+            await keyed_reply(update, context, check, prompt, t(context, lang_, "health.use_choice_buttons"), keyboard)
+        return
+    value = hf.read_figure(prompt.step_id, text, check.answers)
+    if isinstance(value, hf.Problem):
+        await keyed_reply(update, context, check, prompt, problem_html(context, lang_, prompt.step_id, value),
+                          keyboard)
+        return
+    await record(update, context, check, prompt, value)
+
+
+def problem_html(context: Context, lang_: str, step_id: str, problem: hf.Problem) -> str:
+    step = _STEP[step_id]
+    if problem.code == "not_yes_no":
+        return t(context, lang_, "health.use_buttons")
+    if problem.code == "not_a_number":
+        return t(context, lang_, "health.not_money", detail=problem.detail or "", example=step.example)
+    return t(context, lang_, "health.problem", question=problem_question(problem.code, lang_))
+
+
+async def record(update: Update, context: Context, check: HealthCheck, prompt: hf.Prompt, value: object,
+                 pressed: bool = False) -> None:
+    answers = {**check.answers, prompt.step_id: hf.encode(value)}  # type: ignore[arg-type]
+    await repo(context).save_answers(check.id, answers)
+    check = await repo(context).get(check.id)
+    if pressed:  # show the answer in place of the buttons, so they cannot be pressed twice
+        lang_ = await lang(update, context)
+        title = _QUESTION[prompt.step_id].text(lang_) if prompt.kind == hf.GOVERNANCE else _STEP[prompt.step_id].label(lang_)
+        await edit_or_reply(update, context, t(context, lang_, "health.answered", label=title,
+                                               value=hf.shown_value(prompt.kind, prompt.step_id, value, lang_)))
+    await ask(update, context, check)
+
+
+async def on_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    parts = (query.data or "").split(":")
+    action = parts[1] if len(parts) > 1 else ""
+    lang_ = await lang(update, context)
+    if action == "tk":
+        await _open_ticket(update, context, parts)
+        return
+    if not is_private(update):
+        await query.answer(label(context, lang_, "health.stale"))
+        return
+    if action == "go" and len(parts) > 2 and parts[2] in hf.KINDS:
+        await query.answer()
+        await _drop_buttons(update)
+        await begin(update, context, parts[2])
+        return
+    if action == "ct":
+        await _consult(update, context, parts)
+        return
+    check = await _live_check(update, context, parts[2] if len(parts) > 2 else None)
+    if check is None or action not in ("resume", "restart", "a", "b"):
+        await query.answer(label(context, lang_, "health.stale"))
+        return
+    if action in ("resume", "restart"):
+        await query.answer()
+        await _drop_buttons(update)
+        coop = await CooperativeRepo(get_services(context).db).get(check.cooperative_id)
+        if action == "restart":
+            check = await repo(context).create(check.cooperative_id, check.user_id, check.kind)
+        else:
+            await say(update, context, "health.resumed")
+        await start(update, context, coop, check, intro=action == "restart")
+        return
+    prompt = hf.next_prompt(check.kind, check.answers)
+    number = parts[3] if len(parts) > 3 else ""
+    if prompt is None or number != str(prompt.number):  # a button of an earlier step
+        await query.answer(label(context, lang_, "health.stale"))
+        return
+    if action == "b":
+        await query.answer()
+        await _drop_buttons(update)
+        await repo(context).save_answers(check.id, hf.go_back(check.kind, check.answers))
+        await say(update, context, "health.went_back")
+        await ask(update, context, await repo(context).get(check.id))
+        return
+    value = hf.button_value(prompt, parts[4] if len(parts) > 4 else "")
+    if value is hf.INVALID or (prompt.kind == hf.FINANCIAL and hf.check_figure(prompt.step_id, value, check.answers)):
+        await query.answer(label(context, lang_, "health.stale"))  # forged data
+        return
+    await query.answer()
+    await record(update, context, check, prompt, value, pressed=True)
+
+
+async def _drop_buttons(update: Update) -> None:
+    try:
+        await update.callback_query.edit_message_reply_markup(reply_markup=None)
+    except TelegramError as exc:
+        log.info("could not remove buttons: %s", exc)
+
+
+# ---- the result ----------------------------------------------------------------------------------
+async def finish(update: Update, context: Context, check: HealthCheck) -> None:
+    svc = get_services(context)
+    lang_ = await lang(update, context)
+    done = await service.finish(svc.db, svc.outbox, svc.texts, svc.settings, check.id, update.effective_chat.id, lang_)
+    view = done.view
+    await reply(update, context, t(context, lang_, f"health.result_{check.kind}", cooperative=done.cooperative.name,
+                                   view=view))
+    chat_id = update.effective_chat.id
+    if check.kind == hf.FINANCIAL:
+        png = await asyncio.to_thread(render_chart, done.result, lang_)
+        await context.bot.send_photo(chat_id, png, caption=t(context, lang_, "health.chart_caption",
+                                                             total=view["total"], band=view["band"]))
+    reading = _faq_buttons(context, lang_, hf.faq_ids(view))
+    if reading:
+        await reply(update, context, t(context, lang_, "health.further_reading"), reading)
+    if done.needs_alert:
+        await reply(update, context, t(context, lang_, "health.offer_consultation", band=view["band"]),
+                    [[Button(label(context, lang_, "health.btn_consult"), callback("hc", "ct", check.id))]])
+
+
+def _faq_buttons(context: Context, lang_: str, entry_ids: list[str]) -> Keyboard:
+    """Buttons opening the FAQ entries (handlers/ask.py answers "faq:e:<id>" by editing this
+    message, so they sit on a message of their own). Entries the knowledge base lacks are left out."""
+    knowledge = get_services(context).extras.get(KNOWLEDGE_KEY)
+    if knowledge is None:
+        return []
+    from bot.triage import entry_title
+    rows = []
+    for entry_id in entry_ids:
+        entry = knowledge.entry(entry_id)
+        if entry is not None:
+            rows.append([Button(f"📖 {entry_title(entry, lang_)}"[:60], callback("faq", "e", entry_id))])
+    return rows
+
+
+async def _consult(update: Update, context: Context, parts: list[str]) -> None:
+    """The manager accepts the offered consultation: the ticket flow, with the result as its question."""
+    query = update.callback_query
+    lang_ = await lang(update, context)
+    svc = get_services(context)
+    try:
+        check = await repo(context).find(int(parts[2]))
+    except (IndexError, ValueError):
+        check = None
+    coop = await CooperativeRepo(svc.db).cooperative_of(update.effective_user.id)
+    if check is None or not check.finished or coop is None or check.cooperative_id != coop.id:
+        await query.answer(label(context, lang_, "health.stale"))
+        return
+    await query.answer()
+    await _drop_buttons(update)
+    try:
+        begin_ticket = getattr(importlib.import_module(TICKETS_MANAGER), "begin_ticket", None)
+    except ModuleNotFoundError as exc:
+        if exc.name != TICKETS_MANAGER:
+            raise
+        begin_ticket = None
+    if begin_ticket is None:
+        await say(update, context, "health.consult_fallback")
+        return
+    question = label(context, lang_, "health.consult_question", kind=check.kind,
+                     total=hf.number(check.total, lang_), band=Band(check.band).label(lang_))
+    await begin_ticket(update, context, question=question)
+
+
+async def _open_ticket(update: Update, context: Context, parts: list[str]) -> None:
+    """Staff alert button: only consultants, only in the staff group."""
+    query = update.callback_query
+    svc = get_services(context)
+    staff_lang = svc.settings.default_language
+    if not is_staff_chat(update, context) or not await is_consultant(context, update.effective_user.id):
+        await query.answer(label(context, staff_lang, "health.consultants_only"), show_alert=True)
+        return
+    try:
+        check = await repo(context).find(int(parts[2]))
+    except (IndexError, ValueError):
+        check = None
+    if check is None or not check.finished:
+        await query.answer(label(context, staff_lang, "health.stale"))
+        return
+    try:
+        opened = await service.open_preventive_ticket(svc.db, svc.outbox, svc.texts, svc.settings, check.id)
+    except service.TicketsUnavailable:
+        await query.answer(label(context, staff_lang, "health.ticket_unavailable"), show_alert=True)
+        return
+    if opened.existed:
+        await query.answer(label(context, staff_lang, "health.ticket_exists", number=opened.number))
+        return
+    await query.answer()
+    await _drop_buttons(update)
+    user = update.effective_user
+    await reply(update, context, t(context, staff_lang, "health.ticket_opened", number=opened.number,
+                                   by_id=user.id, by_name=user.full_name))
+
+
+# ---- history ---------------------------------------------------------------------------------
+async def history(update: Update, context: Context) -> None:
+    """Riwayat cek kesehatan"""
+    if not is_private(update):
+        await say(update, context, "health.private_only")
+        return
+    svc = get_services(context)
+    coop = await CooperativeRepo(svc.db).cooperative_of(update.effective_user.id)
+    if coop is None:
+        await say(update, context, "health.need_cooperative")
+        return
+    rows = hf.history_view(await repo(context).history(coop.id), await lang(update, context), svc.settings.tz)
+    if not rows:
+        await say(update, context, "health.history_empty")
+        return
+    await say(update, context, "health.history", cooperative=coop.name, rows=rows)
+
+
+# ---- privacy (UU PDP) ----------------------------------------------------------------------------
+async def export_checks(db: Database, user_id: int) -> tuple[str, object]:
+    return "health_checks", [c.as_dict() for c in await HealthRepo(db).for_user(user_id)]
+
+
+async def forget_checks(db: Database, user_id: int) -> None:
+    await HealthRepo(db).erase_user(user_id)
+
+
+if export_checks not in privacy.EXPORT_SECTIONS:
+    privacy.EXPORT_SECTIONS.append(export_checks)
+if forget_checks not in privacy.ERASE_STEPS:
+    privacy.ERASE_STEPS.append(forget_checks)
+
+HANDLERS = [
+    CommandHandler("cekkesehatan", health_check),
+    CommandHandler("cektatakelola", governance_check),
+    CommandHandler("riwayat", history),
+    CallbackQueryHandler(on_button, pattern=r"^hc:"),
+]
+PRIVATE_COMMANDS = ["cekkesehatan", "cektatakelola", "riwayat"]
