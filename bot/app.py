@@ -17,10 +17,11 @@ from types import ModuleType
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, Defaults
+from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, Defaults
 
 from bot.delivery import DeliveryWorker
 from bot.outbox import Outbox
+from bot.ratelimit import TelegramFloodLimiter
 from bot.services import SERVICES_KEY, Services, get_services
 from bot.settings import Settings
 from bot.texts import Texts
@@ -106,9 +107,7 @@ def build_application(settings: Settings) -> Application:
         .post_shutdown(_post_shutdown)
     )
     if settings.rate_limit:
-        # Telegram: ~30 messages/s overall, 20 messages/minute per group.
-        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1,
-                                                      group_max_rate=20, group_time_period=60, max_retries=2))
+        builder = builder.rate_limiter(TelegramFloodLimiter())
     app = builder.build()
     app.bot_data["settings"] = settings
     modules = journey_modules()
