@@ -100,6 +100,18 @@ def _data_lines(name: str) -> Iterable[str]:
             yield line
 
 
+# "shu tidak dibagi" is not "shu dibagi": with stop words dropped, a negation would vanish, so the
+# next content word within reach also gives a negated term ("gk bisa dicairkan" -> "tidak_tarik
+# tarik"). Keeping the plain word as well measured better than replacing it (kb_eval + kb_dev).
+NEGATIONS = frozenset({"tidak", "belum"})
+# ... except as a question tag right after a modal or a yes/no word: "boleh gk kopkar minjemin",
+# "sah gk", "bisa ga dicairkan" ask "or not?" and negate nothing.
+TAG_BEFORE = frozenset({"boleh", "bisa", "dapat", "harus", "perlu", "wajib", "sah", "ada", "sudah",
+                        "apa", "apakah", "ingin", "kena", "benar", "betul", "wajar", "normal",
+                        "mungkin", "aman", "legal", "cukup", "penting"})
+NEGATION_REACH = 3
+NEGATED = "tidak_"
+
 _VOWELS = "aeiou"
 _LAST_E = re.compile(r"e([^aeiou]*)$")
 
@@ -108,7 +120,9 @@ def _colloquial_bases(word: str) -> list[str]:
     """The word without a colloquial "-in" suffix (which stands for -kan/-i): 'bayarin' ->
     'bayar', 'nyelesain' -> 'nyelesai' (the -i of the base merges with -in)."""
     bases = [word]
-    if word.endswith("in") and len(word) >= 6:
+    if word.endswith("keun") and len(word) >= 8:     # Sundanese -keun = -kan
+        bases.append(word[:-4])
+    elif word.endswith("in") and len(word) >= 6:
         if word[-3] == "a":
             bases.append(word[:-1])
         bases.append(word[:-2])
@@ -124,6 +138,8 @@ def _colloquial_roots(base: str) -> list[str]:
         out.append(base[2:])
     if base.startswith("nge") and len(base) >= 6:
         out.append(base[3:])
+    if base.startswith("nga") and len(base) >= 6 and base[3] not in _VOWELS:
+        out.append(base[3:])                 # Sundanese nga-: 'ngabubarkeun' -> 'bubar'
     if base.startswith("ng") and len(base) > 2 and base[2] in _VOWELS:
         rest = base[2:]
         out += [rest, "k" + rest, "h" + rest]
@@ -248,30 +264,38 @@ class Analyzer:
         if p.raw:
             return words
         terms: list[str] = []
+        negate = 0          # words left in which a "tidak"/"belum" still applies
         i, n = 0, len(words)
         while i < n:
+            canon = None
             if p.synonyms:
                 longest = min(MAX_PHRASE, n - i) if words[i] in lex.phrase_starts else 1
                 for size in range(longest, 0, -1):
                     canon = lex.phrases.get(tuple(words[i:i + size]))
                     if canon is not None:
-                        terms.append(canon)
                         i += size
                         break
-                else:
-                    canon = None
-                if canon is not None:
+            if canon is not None:
+                word = canon
+            else:
+                word = words[i]
+                i += 1
+                if p.stopwords and word in lex.stopwords:
+                    if word in NEGATIONS:
+                        tag = i >= 2 and words[i - 2] in TAG_BEFORE
+                        negate = 0 if tag else NEGATION_REACH
+                    elif negate:
+                        negate -= 1
                     continue
-            word = words[i]
-            i += 1
-            if p.stopwords and word in lex.stopwords:
-                continue
-            if p.stemming and word not in lex.verbatim:
-                root = stem(word)
-                if p.synonyms and root in lex.stem_synonyms:
-                    root = lex.stem_synonyms[root]
-                elif p.stopwords and root in lex.stopwords:
-                    continue
-                word = root
+                if p.stemming and word not in lex.verbatim:
+                    root = stem(word)
+                    if p.synonyms and root in lex.stem_synonyms:
+                        root = lex.stem_synonyms[root]
+                    elif p.stopwords and root in lex.stopwords:
+                        continue
+                    word = root
+            if negate:
+                terms.append(NEGATED + word)
+                negate = 0
             terms.append(word)
         return terms

@@ -111,3 +111,24 @@ def test_colloquial_rules_leave_standard_and_known_words_alone():
     assert analyzer.words(words) == words.split()
     assert analyzer.words("nabung") == ["nabung"]      # a synonym variant as written
     assert Analyzer(Pipeline(slang=False)).words("minjemin") == ["minjemin"]
+
+
+def test_sundanese_nga_keun_is_reduced():
+    analyzer = Analyzer()
+    assert analyzer.words("ngabubarkeun dibubarkeun") == ["bubar", "bubar"]
+
+
+def test_negation_is_kept_on_the_next_content_word():
+    assert terms("shu gk dibagi") == ["shu", "tidak_bagi", "bagi"]
+    assert terms("simpanan ga bisa dicairkan") == ["simpan", "tidak_tarik", "tarik"]
+    assert terms("shu dibagi") == ["shu", "bagi"]
+    # a question tag ("boleh gk", "sah gk") negates nothing; synonym phrases keep their meaning
+    assert terms("boleh gk kopkar minjemin") == ["kopkar", "pinjam"]
+    assert terms("rat sah gk") == ["rat", "sah"]
+    assert terms("koperasi tidak aktif") == ["koperasi", "nonaktif"]
+    assert terms("shu gk dibagi", stopwords=False)[:3] == ["shu", "tidak", "bagi"]
+
+
+def test_bikin_is_making_but_buat_may_be_for():
+    assert terms("mau bikin koperasi") == ["pendirian"]
+    assert terms("sak etap buat koperasi") == ["sak", "koperasi"]
