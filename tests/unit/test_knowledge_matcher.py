@@ -114,3 +114,17 @@ def test_cmd_ask_text(capsys):
     assert cmd_ask("harga emas hari ini", 2, False) == 0
     out = capsys.readouterr().out
     assert "confident: no" in out
+
+
+def test_adjacent_terms_add_a_phrase_bonus(entries):
+    with_pairs = Matcher.from_entries(entries)
+    without = Matcher.from_entries(entries, bigram_weight=0.0)
+    assert any(" " in t for t in with_pairs.postings) and not any(" " in t for t in without.postings)
+    question = "rat online boleh?"
+    assert with_pairs.ask(question).matches[0].score > without.ask(question).matches[0].score
+
+
+def test_negated_terms_rank_but_do_not_count_in_the_signals(matcher):
+    plain, negated = matcher.ask("shu dibagi"), matcher.ask("shu gk dibagi")
+    assert "tidak_bagi" in negated.terms
+    assert negated.signals["coverage"] == plain.signals["coverage"]
