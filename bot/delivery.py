@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -24,6 +25,7 @@ from storage.outbox import OutboxRepo, OutboxRow
 from storage.users import UserRepo
 
 log = logging.getLogger(__name__)
+PACED_RATE = 29.0  # messages/s when PTB's rate limiter is on (Telegram: about 30/s overall)
 
 SentHook = Callable[[OutboxRow, int | None], Awaitable[None]]
 FailedHook = Callable[[OutboxRow, str], Awaitable[None]]
@@ -44,8 +46,17 @@ class DeliveryHooks:
 
 class DeliveryWorker:
     def __init__(self, bot: Bot, db: Database, *, concurrency: int = 16, max_attempts: int = 10,
-                 idle_poll: float = 1.0) -> None:
+                 idle_poll: float = 1.0, max_rate: float | None = None) -> None:
         self.bot = bot
+        # Sends spaced evenly, at most `max_rate` a second. PTB's AIORateLimiter is a leaky bucket:
+        # it lets a burst of 30 through at once and then 30/s, so a big queue (a broadcast) puts up
+        # to ~60 messages in Telegram's one-second window, gets 429s, and the limiter then stalls
+        # every send for retry_after. So with the rate limiter on, pace a little below 30/s.
+        if max_rate is None and getattr(bot, "rate_limiter", None) is not None:
+            max_rate = PACED_RATE
+        self.max_rate = max_rate
+        self._next_send_at = 0.0
+        self._recent: deque[float] = deque()  # start times of the last second's sends
         self.repo = OutboxRepo(db)
         self.users = UserRepo(db)
         self.concurrency = concurrency
@@ -180,7 +191,29 @@ class DeliveryWorker:
             except Exception:
                 log.exception("outbox %s: failed-hook failed", row.id)
 
+    async def _pace(self) -> None:
+        """Evenly spaced, and never more than max_rate - 1 started in any second: after a stall
+        (a 429 held in the rate limiter) the held sends go at once, and steady spacing on top of
+        that burst would overfill Telegram's one-second window again."""
+        if not self.max_rate:
+            return
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        at = max(now, self._next_send_at)
+        self._next_send_at = at + 1.0 / self.max_rate  # reserved before waiting: tasks queue in order
+        if at > now:
+            await asyncio.sleep(at - now)
+        while True:
+            now = loop.time()
+            while self._recent and self._recent[0] <= now - 1.0:
+                self._recent.popleft()
+            if len(self._recent) < int(self.max_rate) - 1:
+                self._recent.append(now)
+                return
+            await asyncio.sleep(self._recent[0] + 1.0 - now + 0.001)
+
     async def _call(self, row: OutboxRow) -> int | None:
+        await self._pace()
         p = dict(row.payload)
         if "reply_markup" in p:
             p["reply_markup"] = InlineKeyboardMarkup.de_json(p["reply_markup"], self.bot)
