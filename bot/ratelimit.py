@@ -1,20 +1,26 @@
-"""Keep Telegram's flood limits on our side.
+"""Keep Telegram's flood limits on our side, counted the way Telegram counts them.
 
-PTB's AIORateLimiter (aiolimiter) is a leaky bucket whose burst equals its rate: (30, 1 s)
-lets 30 messages go at once and then 30/s, i.e. up to ~60 in the first second, and (20, 60 s)
-up to ~40 in a group's first minute. Telegram counts in sliding windows and answers 429.
-A bucket of one message leaking at just under the limit never exceeds a window. It also only
-throttles calls that put a message into a chat: a membership check or a button answer must not
-queue behind a burst of ticket cards.
+Telegram: about 30 messages/s per bot, 20 messages/minute per group (all forum topics share
+it), and no long bursts in one chat. PTB's AIORateLimiter uses aiolimiter's leaky bucket, whose
+burst equals its rate: (30, 1 s) lets ~60 through in the first second and (20, 60 s) ~40 in a
+group's first minute, which Telegram (and our fake Bot API) answer with 429; a burst-free bucket
+instead makes every staff-group reply wait 3 s even when the group is idle. Sliding windows give
+both: an idle chat answers at once, a busy one never exceeds the window.
+
+Only calls that put a message into a chat are counted (like Telegram): a membership check or a
+button answer never queues behind a burst of ticket cards.
 """
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections import deque
 from typing import Any
 
-from telegram.ext import AIORateLimiter
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
 
-GLOBAL_PER_SECOND = 29.0        # Telegram: about 30 messages/s per bot
-GROUP_PER_MINUTE = 19.5         # Telegram: 20 messages/min per group (all forum topics share it)
+log = logging.getLogger(__name__)
 
 SENDING_ENDPOINTS = frozenset({
     "sendMessage", "sendPhoto", "sendDocument", "sendVoice", "sendAudio", "sendVideo",
@@ -24,14 +30,73 @@ SENDING_ENDPOINTS = frozenset({
 })
 
 
-class TelegramFloodLimiter(AIORateLimiter):
-    def __init__(self, max_retries: int = 2) -> None:
-        super().__init__(overall_max_rate=1, overall_time_period=1 / GLOBAL_PER_SECOND,
-                         group_max_rate=1, group_time_period=60 / GROUP_PER_MINUTE,
-                         max_retries=max_retries)
+class SlidingWindow:
+    """At most `limit` acquisitions in any `period` seconds, and at least `spacing` apart.
+    Waiters are served first come, first served."""
+
+    def __init__(self, limit: int, period: float, spacing: float = 0.0) -> None:
+        self.limit, self.period, self.spacing = limit, period, spacing
+        self._stamps: deque[float] = deque()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            while True:
+                now = loop.time()
+                while self._stamps and now - self._stamps[0] >= self.period:
+                    self._stamps.popleft()
+                wait = 0.0
+                if len(self._stamps) >= self.limit:
+                    wait = self._stamps[0] + self.period - now
+                if self._stamps and self.spacing:
+                    wait = max(wait, self._stamps[-1] + self.spacing - now)
+                if wait <= 0:
+                    self._stamps.append(now)
+                    return
+                await asyncio.sleep(wait)
+
+
+class TelegramFloodLimiter(BaseRateLimiter[int]):
+    # Margins: our clock stamps a request before it travels, Telegram's when it arrives.
+    GLOBAL = (30, 1.05)           # 30 messages in any 1.05 s (~28.6/s)
+    GROUP = (20, 61.0, 1.0)       # 20 in any 61 s, one per second at most
+
+    def __init__(self, max_retries: int = 1) -> None:
+        self.max_retries = max_retries
+        self._global = SlidingWindow(*self.GLOBAL)
+        self._groups: dict[int | str, SlidingWindow] = {}
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
 
     async def process_request(self, callback: Any, args: Any, kwargs: dict[str, Any], endpoint: str,
                               data: dict[str, Any], rate_limit_args: int | None) -> Any:
         if endpoint not in SENDING_ENDPOINTS:
             return await callback(*args, **kwargs)
-        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+        chat_id = data.get("chat_id")
+        try:
+            chat_id = int(chat_id)
+        except (TypeError, ValueError):
+            pass
+        group = chat_id if (isinstance(chat_id, int) and chat_id < 0) or isinstance(chat_id, str) else None
+        retries = self.max_retries if rate_limit_args is None else rate_limit_args
+        for attempt in range(retries + 1):
+            if group is not None:
+                window = self._groups.get(group)
+                if window is None:
+                    window = self._groups[group] = SlidingWindow(*self.GROUP)
+                await window.acquire()
+            await self._global.acquire()
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if attempt == retries:
+                    raise
+                wait = float(exc._retry_after.total_seconds())  # noqa: SLF001 (avoids PTB's deprecation path)
+                log.info("429 on %s to %s; retrying in %.1fs", endpoint, chat_id, wait)
+                await asyncio.sleep(wait + 0.1)
+        raise AssertionError("unreachable")
