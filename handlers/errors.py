@@ -2,7 +2,6 @@
 politely (never a traceback), tell the office's admins in chunks under Telegram's limit."""
 from __future__ import annotations
 
-import html
 import json
 import logging
 import traceback
@@ -29,11 +28,11 @@ async def on_error(update: object, context: Context) -> None:
             await context.bot.send_message(update.effective_chat.id, services.texts.render(lang_, "common.error"))
         except Exception:  # the error path must never raise
             log.warning("could not tell the user about the error", exc_info=True)
-    report = "".join(traceback.format_exception(None, context.error, context.error.__traceback__))[-3000:]
-    text = f"⚠️ Error: <code>{html.escape(str(context.error))[:300]}</code>\n<pre>{html.escape(report)}</pre>"
+    trace = "".join(traceback.format_exception(None, context.error, context.error.__traceback__))
+    text = services.texts.render("en", "common.error_report", error=str(context.error)[:300], trace=trace[-3000:])
     for admin_id in services.settings.admin_ids:
         try:
-            await context.bot.send_message(admin_id, text[:4000])
+            await context.bot.send_message(admin_id, text)
         except TelegramError:
             pass
 
