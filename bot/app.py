@@ -18,7 +18,9 @@ from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScope
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, Defaults
+from telegram.request import HTTPXRequest
 
+from bot.clinic_bot import ClinicBot
 from bot.delivery import DeliveryWorker
 from bot.outbox import Outbox
 from bot.ratelimit import TelegramFloodLimiter
@@ -93,21 +95,24 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
 def build_application(settings: Settings) -> Application:
     token = settings.bot_token.get_secret_value() if settings.bot_token else "1:offline"
+    bot = ClinicBot(
+        token,
+        base_url=f"{settings.telegram_api_url}/bot",
+        base_file_url=f"{settings.telegram_api_url}/file/bot",
+        defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz,
+                          link_preview_options=LinkPreviewOptions(is_disabled=True)),
+        rate_limiter=TelegramFloodLimiter() if settings.rate_limit else None,
+        request=HTTPXRequest(connection_pool_size=256),
+        # the long poll holds one connection; shutdown's final getUpdates needs a second
+        get_updates_request=HTTPXRequest(connection_pool_size=2),
+    )
     builder = (
         ApplicationBuilder()
-        .token(token)
-        .base_url(f"{settings.telegram_api_url}/bot")
-        .base_file_url(f"{settings.telegram_api_url}/file/bot")
-        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz,
-                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .bot(bot)
         .concurrent_updates(PerChatUpdateProcessor())
-        # the long poll holds one connection; shutdown's final getUpdates needs a second
-        .get_updates_connection_pool_size(2)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
-    if settings.rate_limit:
-        builder = builder.rate_limiter(TelegramFloodLimiter())
     app = builder.build()
     app.bot_data["settings"] = settings
     modules = journey_modules()
