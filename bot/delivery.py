@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
 import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -25,7 +24,6 @@ from storage.outbox import OutboxRepo, OutboxRow
 from storage.users import UserRepo
 
 log = logging.getLogger(__name__)
-PACED_RATE = 29.0  # messages/s when PTB's rate limiter is on (Telegram: about 30/s overall)
 
 SentHook = Callable[[OutboxRow, int | None], Awaitable[None]]
 FailedHook = Callable[[OutboxRow, str], Awaitable[None]]
@@ -46,17 +44,8 @@ class DeliveryHooks:
 
 class DeliveryWorker:
     def __init__(self, bot: Bot, db: Database, *, concurrency: int = 16, max_attempts: int = 10,
-                 idle_poll: float = 1.0, max_rate: float | None = None) -> None:
+                 idle_poll: float = 1.0) -> None:
         self.bot = bot
-        # Sends spaced evenly, at most `max_rate` a second. PTB's AIORateLimiter is a leaky bucket:
-        # it lets a burst of 30 through at once and then 30/s, so a big queue (a broadcast) puts up
-        # to ~60 messages in Telegram's one-second window, gets 429s, and the limiter then stalls
-        # every send for retry_after. So with the rate limiter on, pace a little below 30/s.
-        if max_rate is None and getattr(bot, "rate_limiter", None) is not None:
-            max_rate = PACED_RATE
-        self.max_rate = max_rate
-        self._next_send_at = 0.0
-        self._recent: deque[float] = deque()  # start times of the last second's sends
         self.repo = OutboxRepo(db)
         self.users = UserRepo(db)
         self.concurrency = concurrency
@@ -65,6 +54,9 @@ class DeliveryWorker:
         self._hooks: dict[str, DeliveryHooks] = {}
         self._wake = asyncio.Event()
         self._inflight: dict[int, asyncio.Task] = {}  # chat_id -> task
+        # Sent rows waiting to be recorded in one batch (status stays 'sending' until then,
+        # so a crash in between re-sends them: the same at-least-once rule as a crash mid-call).
+        self._sent: list[tuple[OutboxRow, int | None]] = []
         self._task: asyncio.Task | None = None
         self._stopping = False
 
@@ -102,11 +94,13 @@ class DeliveryWorker:
 
     async def _run(self) -> None:
         while not self._stopping:
+            self._wake.clear()  # cleared before looking for work, so no wake-up is lost
             try:
+                await self._record_sent()
                 free = self.concurrency - len(self._inflight)
                 rows = await self.repo.due(free, exclude_chats=set(self._inflight)) if free > 0 else []
+                await self.repo.mark_sending_many([row.id for row in rows])
                 for row in rows:
-                    await self.repo.mark_sending(row.id)
                     task = asyncio.create_task(self._deliver(row), name=f"outbox:{row.id}")
                     self._inflight[row.chat_id] = task
                     task.add_done_callback(lambda _t, chat=row.chat_id: self._inflight.pop(chat, None) and self._wake.set())
@@ -118,6 +112,20 @@ class DeliveryWorker:
                 await asyncio.sleep(1)
         if self._inflight:
             await asyncio.gather(*self._inflight.values(), return_exceptions=True)
+        await self._record_sent()
+
+    async def _record_sent(self) -> None:
+        if not self._sent:
+            return
+        batch, self._sent = self._sent, []
+        await self.repo.mark_sent_many([(row.id, message_id) for row, message_id in batch])
+        for row, message_id in batch:
+            hooks = self._hooks.get(row.kind)
+            if hooks and hooks.sent:
+                try:
+                    await hooks.sent(row, message_id)
+                except Exception:
+                    log.exception("outbox %s: sent-hook failed", row.id)
 
     async def _sleep_until_work(self) -> None:
         next_at = await self.repo.next_due_at()
@@ -126,7 +134,6 @@ class DeliveryWorker:
             delay = max(0.0, min(delay, (next_at - datetime.now(timezone.utc)).total_seconds()))
         if delay <= 0 and not self._inflight:
             return
-        self._wake.clear()
         try:
             await asyncio.wait_for(self._wake.wait(), timeout=max(delay, 0.01))
         except asyncio.TimeoutError:
@@ -175,12 +182,8 @@ class DeliveryWorker:
             log.exception("outbox %s: unexpected error", row.id)
             await self._final(row, hooks, "failed", repr(exc))
             return
-        await self.repo.mark_sent(row.id, message_id)
-        if hooks.sent:
-            try:
-                await hooks.sent(row, message_id)
-            except Exception:
-                log.exception("outbox %s: sent-hook failed", row.id)
+        self._sent.append((row, message_id))
+        self._wake.set()
 
     async def _final(self, row: OutboxRow, hooks: DeliveryHooks, status: str, error: str) -> None:
         log.warning("outbox %s (%s to %s): %s: %s", row.id, row.kind, row.chat_id, status, error)
@@ -191,29 +194,7 @@ class DeliveryWorker:
             except Exception:
                 log.exception("outbox %s: failed-hook failed", row.id)
 
-    async def _pace(self) -> None:
-        """Evenly spaced, and never more than max_rate - 1 started in any second: after a stall
-        (a 429 held in the rate limiter) the held sends go at once, and steady spacing on top of
-        that burst would overfill Telegram's one-second window again."""
-        if not self.max_rate:
-            return
-        loop = asyncio.get_running_loop()
-        now = loop.time()
-        at = max(now, self._next_send_at)
-        self._next_send_at = at + 1.0 / self.max_rate  # reserved before waiting: tasks queue in order
-        if at > now:
-            await asyncio.sleep(at - now)
-        while True:
-            now = loop.time()
-            while self._recent and self._recent[0] <= now - 1.0:
-                self._recent.popleft()
-            if len(self._recent) < int(self.max_rate) - 1:
-                self._recent.append(now)
-                return
-            await asyncio.sleep(self._recent[0] + 1.0 - now + 0.001)
-
     async def _call(self, row: OutboxRow) -> int | None:
-        await self._pace()
         p = dict(row.payload)
         if "reply_markup" in p:
             p["reply_markup"] = InlineKeyboardMarkup.de_json(p["reply_markup"], self.bot)

@@ -86,6 +86,24 @@ class OutboxRepo:
             (utcnow(), row_id),
         )
 
+    async def mark_sending_many(self, row_ids: list[int]) -> None:
+        if not row_ids:
+            return
+        marks = ",".join("?" * len(row_ids))
+        await self.db.execute(
+            f"UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ? WHERE id IN ({marks})",
+            (utcnow(), *row_ids),
+        )
+
+    async def mark_sent_many(self, sent: list[tuple[int, int | None]]) -> None:
+        """One transaction for a batch: a broadcast's throughput is bounded by these writes."""
+        now = utcnow()
+        await self.db.executemany(
+            "UPDATE outbox SET status = 'sent', sent_message_id = ?, sent_at = ?, updated_at = ?, "
+            "last_error = NULL WHERE id = ?",
+            [(message_id, now, now, row_id) for row_id, message_id in sent],
+        )
+
     async def mark_sent(self, row_id: int, message_id: int | None) -> None:
         now = utcnow()
         await self.db.execute(
