@@ -9,6 +9,7 @@ import signal
 import sys
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -20,11 +21,16 @@ from bot.emulator import FakeBotApi, FakeGroup, FakeUser
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
 from storage.cooperatives import CooperativeRepo
+from storage.reminders import ReminderRepo
 from storage.users import UserRepo
 
 TOKEN = "123456:TEST"
 STAFF_CHAT_ID = -1001234567890
 MANAGER_ID, SECOND_MANAGER_ID, CONSULTANT_ID, ADMIN_ID, OUTSIDER_ID = 1001, 1002, 2001, 2002, 3001
+# The reminders' clock for journeys that are not about dates: a day on which a cooperative in
+# good standing (see seed_cooperative) owes nothing soon, so no reminder joins the conversation
+# whatever the calendar says when the tests run. Date-driven tests set their own clock.
+QUIET_CLOCK = "2026-11-10T10:00:00+07:00"
 
 
 @dataclass
@@ -49,7 +55,8 @@ def add_people(api: FakeBotApi, forum: bool = False) -> People:
 
 def settings_for(api: FakeBotApi, database_path: Path, **overrides: object) -> Settings:
     values: dict = dict(_env_file=None, bot_token=api.token, staff_chat_id=STAFF_CHAT_ID,
-                        admin_ids=[ADMIN_ID], database_path=database_path, telegram_api_url=api.url)
+                        admin_ids=[ADMIN_ID], database_path=database_path, telegram_api_url=api.url,
+                        clock_start=QUIET_CLOCK)
     values.update(overrides)
     return Settings(**values)
 
@@ -87,7 +94,8 @@ class BotProcess:
     def env(self) -> dict:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "STAFF_", "ADMIN_"))}
         env.update(BOT_TOKEN=self.api.token, STAFF_CHAT_ID=str(STAFF_CHAT_ID), ADMIN_IDS=str(ADMIN_ID),
-                   DATABASE_PATH=str(self.database_path), TELEGRAM_API_URL=self.api.url, LOG_LEVEL="INFO")
+                   DATABASE_PATH=str(self.database_path), TELEGRAM_API_URL=self.api.url, LOG_LEVEL="INFO",
+                   CLOCK_START=QUIET_CLOCK)
         env.update({k: str(v) for k, v in self.env_overrides.items()})
         return env
 
@@ -130,9 +138,12 @@ class BotProcess:
 
 async def seed_cooperative(db, owner_id: int, *, name: str = "Kopkar Sejahtera Mandiri", kind: str = "karyawan",
                            kecamatan: str = "Cikarang Barat", members: int = 350, fy_end_month: int = 12,
-                           role: str = "ketua", full_name: str = "Sari", extra_managers: dict[int, str] | None = None):
+                           role: str = "ketua", full_name: str = "Sari", extra_managers: dict[int, str] | None = None,
+                           good_standing: bool = True):
     """A registered cooperative without clicking through onboarding (which has its own tests):
-    the same repositories the onboarding journey uses."""
+    the same repositories the onboarding journey uses. In good standing (the default), its RAT
+    for the 2025 financial year was held and reported and the September review done, so the
+    reminders journey has nothing to say on QUIET_CLOCK's day."""
     users, coops = UserRepo(db), CooperativeRepo(db)
     await users.set_language(owner_id, "id")
     await users.grant_consent(owner_id, "test", full_name, None)
@@ -144,4 +155,11 @@ async def seed_cooperative(db, owner_id: int, *, name: str = "Kopkar Sejahtera M
         await users.set_language(user_id, "id")
         await users.grant_consent(user_id, "test", manager_name, None)
         await coops.add_manager(coop.id, user_id, "bendahara")
+    if good_standing:
+        reminders = ReminderRepo(db)
+        year = 2025 if fy_end_month == 12 else 2026
+        await reminders.mark_done(coop.id, "rat", str(year), date(2026, 3, 20), owner_id)
+        await reminders.mark_done(coop.id, "rat_report", str(year), date(2026, 4, 10), owner_id)
+        await reminders.mark_done(coop.id, "pengawas_review", "2026-09", date(2026, 10, 5), owner_id)
+        await reminders.mark_done(coop.id, "tax_return", str(year), date(2026, 4, 20), owner_id)
     return coop

@@ -27,7 +27,7 @@ async def test_meeting_with_attendance_reminder_move_and_cancel(launch, people):
     async with launch(clock_start=wib(2026, 3, 18, 10), reminder_tick_seconds=0.1) as bot:
         db = bot.services.db
         coop = await seed_cooperative(db, sari.id, extra_managers={SECOND_MANAGER_ID: "Andi"})
-        await seed_cooperative(db, OUTSIDER_ID, name="Kopkar Lain", full_name="Eko")
+        await seed_cooperative(db, OUTSIDER_ID, name="Kopkar Lain", full_name="Eko", good_standing=False)
         sari.skip(), andi.skip()
 
         await sari.command("/rapat")

@@ -31,7 +31,7 @@ async def test_reminder_fires_and_sudah_stops_it(launch, people):
     sari, andi = people.sari, people.andi
     async with launch(clock_start=wib(2026, 3, 24, 7, 59, 58), **FAST) as bot:
         db = bot.services.db
-        coop = await seed_cooperative(db, sari.id, extra_managers={SECOND_MANAGER_ID: "Andi"})
+        coop = await seed_cooperative(db, sari.id, extra_managers={SECOND_MANAGER_ID: "Andi"}, good_standing=False)
         clock = bot.services.extras["clock"]
         # 7 days before the RAT target (31 March): both managers get it at 08:00 with the buttons.
         reminder = await sari.wait_for(has("Rapat Anggota Tahunan", "7 hari lagi"), timeout=10)
@@ -86,7 +86,7 @@ async def test_rat_question_and_consultant_alert_after_the_legal_limit(launch, p
         db = bot.services.db
         await ConsultantRepo(db).upsert(CONSULTANT_ID, "Budi", "budi_pendamping")
         await ConsultantRepo(db).set_areas(CONSULTANT_ID, ["Cikarang Barat"])
-        await seed_cooperative(db, sari.id)
+        await seed_cooperative(db, sari.id, good_standing=False)
         ask = await sari.wait_for(has("sudah dilaksanakan?"), timeout=10)
         assert ask.buttons == [["✅ Sudah", "⏰ Ingatkan besok"]]
         alert = await people.staff.wait_for(has("RAT belum tercatat", "Kopkar Sejahtera Mandiri"))
@@ -108,7 +108,7 @@ def rat_reminders_sent(api, user) -> list:
 async def test_restart_does_not_resend(launch, api, people):
     start = wib(2026, 3, 24, 8, 0, 1)
     async with launch(clock_start=start, **FAST) as bot:
-        await seed_cooperative(bot.services.db, people.sari.id)
+        await seed_cooperative(bot.services.db, people.sari.id, good_standing=False)
         await people.sari.wait_for(has("Rapat Anggota Tahunan"), timeout=10)
     # The same moment again after the restart: the reminder is still due and within its grace.
     async with launch(clock_start=start, **FAST):
@@ -118,7 +118,7 @@ async def test_restart_does_not_resend(launch, api, people):
 
 async def test_crash_after_sending_does_not_resend_on_restart(api, people, bot_process, database_path):
     db = await Database.open(database_path)
-    await seed_cooperative(db, people.sari.id)
+    await seed_cooperative(db, people.sari.id, good_standing=False)
     await db.close()
     env = dict(CLOCK_START="2026-03-24T08:00:01+07:00", REMINDER_TICK_SECONDS="0.1")
     proc = bot_process(**env)
