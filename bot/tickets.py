@@ -22,6 +22,7 @@ from bot.ticket_rules import Actor, NotAllowed, number  # noqa: F401  (re-export
 from storage.consultants import ConsultantRepo
 from storage.cooperatives import CooperativeRepo
 from storage.db import Database, Executor, from_utc_text, utcnow
+from storage.flows import FlowRepo
 from storage.tickets import Ticket, TicketRepo
 from storage.users import UserRepo
 
@@ -79,8 +80,11 @@ async def render_card(db: Executor, texts: Texts, settings: Settings, ticket: Ti
 async def open_ticket(db: Database, outbox: Outbox, texts: Texts, settings: Settings, *, cooperative_id: int,
                       manager_user_id: int | None, service: str, category: str, question: str, source: str,
                       triage_id: int | None = None, suggestions: Sequence[tuple[str, str]] = (),
-                      messages: Sequence[Incoming] = ()) -> Ticket:
+                      messages: Sequence[Incoming] = (), conversation: tuple[int, int] | None = None) -> Ticket:
     """Write a ticket and queue its card for the staff group, all or nothing.
+
+    `conversation` (chat_id, user_id) is the manager's /konsultasi flow, ended in the same
+    transaction: a crash after the ticket is written cannot leave the flow open to submit twice.
 
     `messages` are the manager's own messages describing the case: stored with the ticket;
     media among them are relayed (copied) to the group after the card. Text goes in `question`."""
@@ -102,6 +106,8 @@ async def open_ticket(db: Database, outbox: Outbox, texts: Texts, settings: Sett
                                       message_id=msg.message_id, media_group_id=msg.media_group_id,
                                       text=msg.text) and msg.kind != "text":
                 await _queue_to_staff(tx, box, texts, settings, ticket, msg)
+        if conversation is not None:
+            await FlowRepo(tx).clear(*conversation)
     return ticket
 
 

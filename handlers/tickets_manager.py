@@ -173,8 +173,7 @@ async def _on_send(update: Update, context: Context, args: list[str]) -> None:
         svc.db, svc.outbox, svc.texts, svc.settings, cooperative_id=coop.id, manager_user_id=user.id,
         service=state.data["service"], category=state.data["category"], question=question or NO_TEXT,
         source="triage" if state.data.get("triage_id") else "konsultasi", triage_id=state.data.get("triage_id"),
-        suggestions=suggestions, messages=messages)
-    await end_flow(update, context)
+        suggestions=suggestions, messages=messages, conversation=(state.chat_id, state.user_id))
     exp = rules.expectation(datetime.now(timezone.utc), svc.settings.ticket_sla_office_hours, service.office(svc.settings))
     await edit_or_reply(update, context, t(context, await lang(update, context), "tickets.opened",
                                            number=rules.number(ticket.id), exp=exp))

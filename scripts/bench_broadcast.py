@@ -9,6 +9,10 @@ has its rate limiter on: the achieved rate as a fraction of 30/s (target >= 90%)
 the server gave (target 0). Run 2 ("unlimited"): both limits off, so the rate is the bot's own
 overhead (target >= 500 messages/s).
 
+By default the fake Bot API runs in its own process (`--same-process` puts it in the bot's), so
+the figures are the bot's: on a 2-core machine an in-process server takes half the one core the
+bot's event loop has.
+
 Both runs also measure the crash window: for each recipient, the time from the server
 accepting the message to the bot committing it as sent. A SIGKILL inside that window makes the
 outbox send that row again after the restart (one duplicate); expected duplicates per kill =
@@ -18,12 +22,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 import logging
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import httpx
+from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -44,10 +53,15 @@ FIRST_ID = 100_000
 TELEGRAM_RATE = 30.0
 
 
-async def seed(path: Path, api: FakeBotApi, n: int, per_coop: int = 3) -> list[int]:
+def add_people(api: FakeBotApi, n: int) -> None:
+    api.add_user(ADMIN_ID, "Admin")
+    for user_id in range(FIRST_ID, FIRST_ID + n):
+        api.add_user(user_id, f"Pengurus {user_id}")
+
+
+async def seed(path: Path, n: int, per_coop: int = 3) -> list[int]:
     db = await Database.open(path)
     ids = list(range(FIRST_ID, FIRST_ID + n))
-    api.add_user(ADMIN_ID, "Admin")
     async with db.transaction() as tx:
         users, coops = UserRepo(tx), CooperativeRepo(tx)
         await users.set_language(ADMIN_ID, "id")
@@ -55,7 +69,6 @@ async def seed(path: Path, api: FakeBotApi, n: int, per_coop: int = 3) -> list[i
             coop = await coops.create(dict(name=f"Kopkar {i}", nik=None, kind="karyawan", company=None, estate=None,
                                            kecamatan="Setu", members=100, fy_end_month=12), new_join_code())
             for user_id in ids[i:i + per_coop]:
-                api.add_user(user_id, f"Pengurus {user_id}")
                 await users.set_language(user_id, "id")
                 await users.grant_consent(user_id, "bench", f"Pengurus {user_id}", None)
                 await coops.add_manager(coop.id, user_id, "ketua")
@@ -63,19 +76,78 @@ async def seed(path: Path, api: FakeBotApi, n: int, per_coop: int = 3) -> list[i
     return ids
 
 
-async def run(label: str, n: int, limited: bool) -> dict:
+class _Served(FakeBotApi):
+    """The fake Bot API in its own process, with one extra route that hands its request log
+    to the benchmark."""
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["tail"] == "_bench/requests":
+            return web.json_response([
+                {"method": r.method, "params": {k: r.params.get(k) for k in ("chat_id", "text")},
+                 "status": r.status, "time": r.time} for r in self.requests])
+        return await super()._handle(request)
+
+
+async def serve(n: int, limited: bool) -> None:
+    api = _Served(token=TOKEN, limits=Limits() if limited else Limits(enabled=False))
+    add_people(api, n)
+    print(await api.start(), flush=True)
+    await asyncio.Event().wait()
+
+
+@dataclass
+class Seen:
+    method: str
+    params: dict
+    status: int
+    time: float
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
+
+
+@asynccontextmanager
+async def fake_api(n: int, limited: bool, same_process: bool):
+    """Yields (url, fetch) where `await fetch()` returns the server's request log."""
+    if same_process:
+        api = FakeBotApi(token=TOKEN, limits=Limits() if limited else Limits(enabled=False))
+        add_people(api, n)
+        url = await api.start()
+
+        async def fetch() -> list:
+            return list(api.requests)
+        try:
+            yield url, fetch
+        finally:
+            await api.stop()
+        return
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--serve", "-n", str(n), *([] if limited else ["--no-limits"]),
+        stdout=asyncio.subprocess.PIPE)
+    url = (await proc.stdout.readline()).decode().strip()
+
+    async def fetch() -> list:
+        async with httpx.AsyncClient(timeout=60) as client:
+            answer = await client.get(f"{url}/_bench/requests")
+        return [Seen(**r) for r in answer.json()]
+    try:
+        yield url, fetch
+    finally:
+        proc.kill()
+        await proc.wait()
+
+
+async def run(label: str, n: int, limited: bool, same_process: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.sqlite3"
-        api = FakeBotApi(token=TOKEN, limits=Limits() if limited else Limits(enabled=False))
-        await api.start()
-        try:
-            recipients = set(await seed(path, api, n))
+        async with fake_api(n, limited, same_process) as (url, fetch):
+            recipients = set(await seed(path, n))
             settings = Settings(_env_file=None, bot_token=TOKEN, admin_ids=[ADMIN_ID], database_path=path,
-                                telegram_api_url=api.url, rate_limit=limited)
+                                telegram_api_url=url, rate_limit=limited)
             async with running_application(settings) as app:
                 services = app.bot_data["services"]
                 broadcasts = services.extras["broadcasts"]
-                api.clear_requests()
                 started = time.perf_counter()
                 broadcast_id = await broadcasts.create(Draft(ADMIN_ID, "<b>Bench</b> siaran", Audience("all"),
                                                              origin_chat_id=ADMIN_ID))
@@ -89,9 +161,8 @@ async def run(label: str, n: int, limited: bool) -> dict:
                         "SELECT chat_id, sent_at FROM outbox WHERE kind = 'broadcast' AND ref_id = ?", (broadcast_id,)):
                     sent_at[row[0]] = from_utc_text(row[1]).timestamp() if row[1] else None
                 counts = await broadcasts.progress(broadcast_id)
-        finally:
-            await api.stop()
-    sends = [r for r in api.requests if r.method == "sendMessage" and int(r.params.get("chat_id", 0)) in recipients
+            requests = await fetch()
+    sends = [r for r in requests if r.method == "sendMessage" and int(r.params.get("chat_id", 0)) in recipients
              and "Bench" in str(r.params.get("text"))]
     ok = [r for r in sends if r.ok]
     got = {}
@@ -106,8 +177,9 @@ async def run(label: str, n: int, limited: bool) -> dict:
         "label": label, "n": n, "sent": counts.sent, "failed": counts.not_delivered,
         "twice": sum(1 for v in got.values() if v > 1), "missing": len(recipients - set(got)),
         "queue_s": queued - started, "total_s": finished - started, "rate": rate, "send_span_rate": (len(ok) - 1) / span,
-        "429": sum(1 for r in api.requests if r.status == 429),
-        "429_at": [round(r.time - min(x.time for x in ok), 2) for r in api.requests if r.status == 429], "rejected": len(api.rejected()),
+        "429": sum(1 for r in requests if r.status == 429),
+        "429_at": [round(r.time - min(x.time for x in ok), 2) for r in requests if r.status == 429],
+        "rejected": sum(1 for r in requests if not r.ok),
         "window_ms_median": statistics.median(windows), "window_ms_p99": sorted(windows)[int(len(windows) * .99)],
         "window_ms_max": max(windows), "window_ms_mean": statistics.fmean(windows),
     }
@@ -135,15 +207,23 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=3000, help="recipients (default 3000)")
     parser.add_argument("--only", choices=("limited", "unlimited"))
+    parser.add_argument("--same-process", action="store_true",
+                        help="run the fake Bot API inside the bot's process (it then shares the bot's core)")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-limits", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--all-journeys", action="store_true",
                         help="also run the other journeys (their start-up reminders to the same managers share the rate)")
     args = parser.parse_args()
+    if args.serve:
+        await serve(args.n, limited=not args.no_limits)
+        return
     if not args.all_journeys:  # the broadcast alone: no RAT reminders to the 3,000 seeded managers
         bot.app.OPTIONAL_JOURNEYS = ("handlers.broadcasts",)
     logging.basicConfig(level=logging.ERROR)
     for label, limited in (("limited", True), ("unlimited", False)):
         if args.only in (None, label):
-            show(await run(label, args.n, limited))
+            show(await run(label, args.n, limited, args.same_process))
+    print(f"\n(fake Bot API {'in the same process' if args.same_process else 'in its own process'})")
 
 
 if __name__ == "__main__":
