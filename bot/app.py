@@ -65,6 +65,10 @@ def journey_modules() -> list[ModuleType]:
     return modules
 
 
+def _declared(modules: list[ModuleType], name: str) -> list:
+    return [getattr(m, name) for m in modules if hasattr(m, name)]
+
+
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Updates of different chats run concurrently; one chat's updates run in order, so a
     user's two quick messages never race each other through a flow."""
@@ -119,8 +123,11 @@ def build_application(settings: Settings) -> Application:
     app.bot_data["settings"] = settings
     modules = journey_modules()
     app.bot_data["journeys"] = modules
-    from handlers import router  # the fallbacks' order is the journeys' order
-    router.PRIVATE_FALLBACKS[:] = [m.PRIVATE_FALLBACK for m in modules if hasattr(m, "PRIVATE_FALLBACK")]
+    from handlers import privacy, router, staff  # hooks the journeys declare, collected in journey order
+    router.PRIVATE_FALLBACKS[:] = _declared(modules, "PRIVATE_FALLBACK")
+    privacy.EXPORT_SECTIONS[:] = _declared(modules, "PRIVACY_EXPORT")
+    privacy.ERASE_STEPS[:] = _declared(modules, "PRIVACY_ERASE")
+    staff.STAFF_DETAILS[:] = _declared(modules, "STAFF_DETAIL")
     for module in modules:
         for entry in getattr(module, "HANDLERS", []):
             handler, group = entry if isinstance(entry, tuple) else (entry, 0)

@@ -19,7 +19,6 @@ from bot.buttons import Button, Keyboard, callback
 from bot.services import SERVICES_KEY, get_services
 from bot.triage import (MAX_QUESTION, PAGE_SIZE, Knowledge, category_title, entry_title, paginate,
                         render_entry, shipped_knowledge)
-from handlers import privacy
 from handlers.common import Context, edit_or_reply, label, lang, reply, t
 from knowledge.loader import Entry
 from storage.cooperatives import CooperativeRepo
@@ -295,10 +294,8 @@ async def forget_questions(db: Database, user_id: int) -> None:
     await TriageRepo(db).forget_user(user_id)
 
 
-if export_questions not in privacy.EXPORT_SECTIONS:
-    privacy.EXPORT_SECTIONS.append(export_questions)
-if forget_questions not in privacy.ERASE_STEPS:
-    privacy.ERASE_STEPS.append(forget_questions)
+PRIVACY_EXPORT = export_questions
+PRIVACY_ERASE = forget_questions
 
 PRIVATE_FALLBACK = triage
 HANDLERS = [

@@ -25,7 +25,6 @@ from bot.governance import GOVERNANCE_QUESTIONS
 from bot.health import HEALTH_STEPS, Band, problem_question
 from bot.health_chart import render_chart
 from bot.services import get_services
-from handlers import privacy
 from handlers.common import (Context, edit_or_reply, is_consultant, is_private, is_staff_chat, label, lang, reply,
                              say, t, text_input)
 from handlers.flows import current_flow, end_flow, flow, save_flow
@@ -393,10 +392,8 @@ async def forget_checks(db: Database, user_id: int) -> None:
     await HealthRepo(db).erase_user(user_id)
 
 
-if export_checks not in privacy.EXPORT_SECTIONS:
-    privacy.EXPORT_SECTIONS.append(export_checks)
-if forget_checks not in privacy.ERASE_STEPS:
-    privacy.ERASE_STEPS.append(forget_checks)
+PRIVACY_EXPORT = export_checks
+PRIVACY_ERASE = forget_checks
 
 HANDLERS = [
     CommandHandler("cekkesehatan", health_check),

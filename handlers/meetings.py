@@ -17,7 +17,6 @@ from bot.buttons import Button, callback, grid
 from bot.meetings import PREFIX, MeetingService
 from bot.services import SERVICES_KEY, Services, get_services
 from bot.when import parse_when
-from handlers import privacy
 from handlers.common import Context, edit_or_reply, label, lang, reply, say, t, text_input
 from handlers.flows import current_flow, end_flow, flow, save_flow, start_flow
 from handlers.reminders import clock_of, remove_jobs, schedule_repeating
@@ -355,10 +354,8 @@ async def _erase(db: Database, user_id: int) -> None:
     await MeetingRepo(db).forget_answers_of(user_id)
 
 
-if _export not in privacy.EXPORT_SECTIONS:
-    privacy.EXPORT_SECTIONS.append(_export)
-if _erase not in privacy.ERASE_STEPS:
-    privacy.ERASE_STEPS.append(_erase)
+PRIVACY_EXPORT = _export
+PRIVACY_ERASE = _erase
 
 HANDLERS = [
     CommandHandler("rapat", meetings_command, filters=PRIVATE),

@@ -20,7 +20,6 @@ from bot.obligations import Obligation, format_date, fy_end_date
 from bot.reminders import PREFIX, Clock, ReminderService
 from bot.services import SERVICES_KEY, Services, get_services
 from bot.when import parse_date
-from handlers import privacy
 from handlers.common import Context, label, lang, reply, say, t, text_input
 from handlers.flows import current_flow, end_flow, flow, start_flow
 from storage.cooperatives import Cooperative, CooperativeRepo
@@ -221,8 +220,7 @@ async def _export(db: Database, user_id: int) -> tuple[str, object]:
         for d in await ReminderRepo(db).done_by(user_id)]
 
 
-if _export not in privacy.EXPORT_SECTIONS:
-    privacy.EXPORT_SECTIONS.append(_export)
+PRIVACY_EXPORT = _export
 # Nothing to erase: a record that the RAT was held belongs to the cooperative; the manager's
 # numeric id stays on it as a pseudonym, as elsewhere (see UserRepo.erase_personal_data).
 

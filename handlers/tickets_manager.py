@@ -13,7 +13,6 @@ from bot import ticket_rules as rules
 from bot import tickets as service
 from bot.buttons import Button, callback, grid
 from bot.services import get_services
-from handlers import privacy
 from handlers.common import Context, edit_or_reply, label, lang, reply, say, t, text_input
 from handlers.flows import current_flow, end_flow, flow, save_flow, start_flow
 from storage.cooperatives import CooperativeRepo
@@ -334,9 +333,8 @@ async def _erase(db, user_id: int) -> None:
     await TicketRepo(db).forget_user(user_id)
 
 
-if _export not in privacy.EXPORT_SECTIONS:
-    privacy.EXPORT_SECTIONS.append(_export)
-    privacy.ERASE_STEPS.append(_erase)
+PRIVACY_EXPORT = _export
+PRIVACY_ERASE = _erase
 
 PRIVATE = filters.ChatType.PRIVATE
 HANDLERS = [

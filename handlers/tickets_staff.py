@@ -19,7 +19,6 @@ from bot.delivery import DeliveryHooks
 from bot.domain import KECAMATAN
 from bot.services import SERVICES_KEY, Services, get_services
 from bot.ticket_stats import compute
-from handlers import staff as staff_journey
 from handlers.common import Context, edit_or_reply, is_consultant, is_staff_chat, label, reply, t
 from handlers.tickets_manager import incoming
 from storage.consultants import ConsultantRepo
@@ -356,8 +355,7 @@ async def teardown(app: Application) -> None:
             job.schedule_removal()
 
 
-if _staff_detail not in staff_journey.STAFF_DETAILS:
-    staff_journey.STAFF_DETAILS.append(_staff_detail)
+STAFF_DETAIL = _staff_detail
 
 GROUPS = filters.ChatType.GROUPS
 HANDLERS = [
