@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.emulator import FakeBotApi
 from bot.settings import Settings
 from storage.db import Database
 
@@ -30,3 +31,12 @@ async def db(tmp_path: Path):
     database = await Database.open(tmp_path / "unit.sqlite3")
     yield database
     await database.close()
+
+
+@pytest.fixture
+async def api():
+    """The fake Bot API on a free local port, for handler and end-to-end tests."""
+    fake = FakeBotApi(token="123456:TEST")
+    await fake.start()
+    yield fake
+    await fake.stop()

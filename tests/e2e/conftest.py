@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.emulator import FakeBotApi
-from tests.e2e.harness import TOKEN, BotProcess, add_people, bot_in_process
+from tests.e2e.harness import BotProcess, add_people, bot_in_process
 
 pytestmark = pytest.mark.e2e
 
@@ -26,14 +25,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace("\\", "/"):
             item.add_marker(pytest.mark.e2e)
-
-
-@pytest.fixture
-async def api():
-    fake = FakeBotApi(token=TOKEN)
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture

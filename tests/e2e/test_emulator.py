@@ -29,14 +29,6 @@ STAFF = -1001234567890
 
 
 @pytest.fixture
-async def api():
-    fake = FakeBotApi(token=TOKEN)
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
 async def bot(api):
     async with Bot(TOKEN, base_url=api.base_url, base_file_url=api.base_file_url) as client:
         yield client

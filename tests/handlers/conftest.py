@@ -4,8 +4,7 @@ import pytest
 from telegram.ext import Application
 
 from bot.app import _post_init, _post_shutdown, build_application
-from bot.emulator import FakeBotApi
-from tests.e2e.harness import TOKEN, add_people, settings_for
+from tests.e2e.harness import add_people, settings_for
 
 pytestmark = pytest.mark.handlers
 
@@ -14,14 +13,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/handlers/" in str(item.fspath).replace("\\", "/"):
             item.add_marker(pytest.mark.handlers)
-
-
-@pytest.fixture
-async def api():
-    fake = FakeBotApi(token=TOKEN)
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture
