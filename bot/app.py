@@ -108,7 +108,7 @@ def build_application(settings: Settings) -> Application:
         rate_limiter=TelegramFloodLimiter() if settings.rate_limit else None,
         # httpcore scans every pooled connection per request: a smaller pool is faster, and
         # requests wait for a free connection instead of failing after 1 s
-        request=HTTPXRequest(connection_pool_size=64, pool_timeout=30.0),
+        request=HTTPXRequest(connection_pool_size=16, pool_timeout=30.0),
         # the long poll holds one connection; shutdown's final getUpdates needs a second
         get_updates_request=HTTPXRequest(connection_pool_size=2),
     )
