@@ -18,10 +18,10 @@ from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScope
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, Defaults
-from telegram.request import HTTPXRequest
 
 from bot.clinic_bot import ClinicBot
 from bot.delivery import DeliveryWorker
+from bot.http import AiohttpRequest
 from bot.outbox import Outbox
 from bot.ratelimit import TelegramFloodLimiter
 from bot.services import SERVICES_KEY, Services, get_services
@@ -106,11 +106,10 @@ def build_application(settings: Settings) -> Application:
         defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz,
                           link_preview_options=LinkPreviewOptions(is_disabled=True)),
         rate_limiter=TelegramFloodLimiter() if settings.rate_limit else None,
-        # httpcore scans every pooled connection per request: a smaller pool is faster, and
-        # requests wait for a free connection instead of failing after 1 s
-        request=HTTPXRequest(connection_pool_size=16, pool_timeout=30.0),
+        # requests wait for a free connection rather than fail after PTB's default 1 s
+        request=AiohttpRequest(connection_pool_size=32, pool_timeout=30.0),
         # the long poll holds one connection; shutdown's final getUpdates needs a second
-        get_updates_request=HTTPXRequest(connection_pool_size=2),
+        get_updates_request=AiohttpRequest(connection_pool_size=2),
     )
     builder = (
         ApplicationBuilder()
