@@ -64,3 +64,14 @@ def test_cli_migrate_works_offline_without_token(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "schema version" in proc.stdout
+
+
+def test_every_setting_is_documented_in_env_example():
+    import re
+    from pathlib import Path
+
+    from bot.settings import Settings
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    undocumented = [name.upper() for name in Settings.model_fields
+                    if not re.search(rf"^{name.upper()}=", example, re.M)]
+    assert undocumented == []
