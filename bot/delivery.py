@@ -43,7 +43,7 @@ class DeliveryHooks:
 
 
 class DeliveryWorker:
-    def __init__(self, bot: Bot, db: Database, *, concurrency: int = 16, max_attempts: int = 10,
+    def __init__(self, bot: Bot, db: Database, *, concurrency: int = 32, max_attempts: int = 10,
                  idle_poll: float = 1.0) -> None:
         self.bot = bot
         self.repo = OutboxRepo(db)
