@@ -30,6 +30,10 @@ INTRO = """\
  Anda sekarang Sari, manajer koperasi. Ketik pesan atau /start.
  You are now Sari, a cooperative manager. Type a message or /start.
  Ketik :bantuan untuk perintah demo / type :bantuan for demo commands.
+
+ Coba / try: /start (daftar) -> "gmn cara rat online min?" -> /konsultasi ->
+ :staf (jawab tiket / answer the ticket) -> :manajer -> /rapat, /jadwal,
+ /cekkesehatan, /cektatakelola -> :admin -> /siaran
 """
 
 HELP = """\
