@@ -312,7 +312,8 @@ HANDLERS = [
     CommandHandler("siaran", siaran),
     CallbackQueryHandler(on_button, pattern=r"^bc:"),
     # Group -1: before the staff journeys, and it stops the update when it took it.
-    (MessageHandler(filters.ChatType.GROUPS & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_staff_group_message), -1),
+    (MessageHandler(filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
+                    on_staff_group_message), -1),
 ]
 # Not in the private menu: managers must not see it; admins type it.
 STAFF_COMMANDS = ["siaran"]

@@ -44,7 +44,16 @@ async def on_unknown_command(update: Update, context: Context) -> None:
     await say(update, context, "common.unknown_command")
 
 
+async def on_edited_message(update: Update, context: Context) -> None:
+    """An edit is not a new answer: it would otherwise be taken for the current step's reply,
+    and a relayed message cannot be changed at the consultant's end."""
+    await say(update, context, "common.edit_not_forwarded")
+
+
+NEW_MESSAGE = filters.UpdateType.MESSAGE
 HANDLERS = [
-    MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_private_message),
-    MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, on_unknown_command),
+    MessageHandler(filters.ChatType.PRIVATE & NEW_MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
+                   on_private_message),
+    MessageHandler(filters.ChatType.PRIVATE & NEW_MESSAGE & filters.COMMAND, on_unknown_command),
+    MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE, on_edited_message),
 ]

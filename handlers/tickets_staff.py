@@ -368,6 +368,6 @@ HANDLERS = [
     CallbackQueryHandler(on_button, pattern=r"^tk:"),
     # Group 3: consultants' messages in the staff group are relayed whatever other journeys do
     # with group messages in group 0.
-    (MessageHandler(GROUPS & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_staff_message), 3),
+    (MessageHandler(GROUPS & filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_staff_message), 3),
 ]
 STAFF_COMMANDS = ["antrian", "tiket", "pindah", "wilayah", "statistik", "faq"]

@@ -201,3 +201,15 @@ async def test_real_process_answers_start_with_no_rejected_request(bot_process, 
     assert reply.button("Bahasa Indonesia")
     assert await proc.stop() == 0
     assert api.rejected() == [], [str(r) for r in api.rejected()]
+
+
+async def test_an_edit_is_not_taken_as_the_answer(bot, people):
+    sari = people.sari
+    await register_until_members(sari)
+    typed = await sari.send("350")
+    await sari.wait_for(has("tahun buku"))
+    await sari.edit(typed, "999")
+    await sari.wait_for(has("tidak dikirim ulang"))
+    from storage.flows import FlowRepo
+    state = await FlowRepo(bot.services.db).get(sari.id, sari.id)
+    assert state.step == "fy_end_month" and state.data["members"] == 350
