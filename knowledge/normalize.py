@@ -27,6 +27,8 @@ MAX_PHRASE = 5
 _RUNS = re.compile(r"([a-z])\1{2,}")
 _HYPHEN_REDUP = re.compile(r"\b([a-z]{2,})-\1\b")
 _DIGIT_REDUP = re.compile(r"\b([a-z]{3,})2\b")
+# "ngapa2in", "bagi2in": the reduplication mark sits before a -in/-an/-kan suffix.
+_DIGIT_REDUP_SUFFIX = re.compile(r"\b([a-z]{3,})2(in|an|kan)\b")
 _LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -53,6 +55,7 @@ def normalize_text(text: str) -> list[str]:
     text = text.replace("&", " dan ")
     text = _HYPHEN_REDUP.sub(r"\1", text)
     text = _RUNS.sub(r"\1", text)
+    text = _DIGIT_REDUP_SUFFIX.sub(r"\1\2", text)
     text = _DIGIT_REDUP.sub(r"\1", text)
     text = _LETTER_DIGIT.sub(" ", text)
     return _NON_WORD.sub(" ", text).split()
@@ -119,13 +122,18 @@ _LAST_E = re.compile(r"e([^aeiou]*)$")
 def _colloquial_bases(word: str) -> list[str]:
     """The word without a colloquial "-in" suffix (which stands for -kan/-i): 'bayarin' ->
     'bayar', 'nyelesain' -> 'nyelesai' (the -i of the base merges with -in)."""
-    bases = [word]
-    if word.endswith("keun") and len(word) >= 8:     # Sundanese -keun = -kan
-        bases.append(word[:-4])
-    elif word.endswith("in") and len(word) >= 6:
-        if word[-3] == "a":
-            bases.append(word[:-1])
-        bases.append(word[:-2])
+    bases = []
+    forms = [word]
+    if word.endswith("nya") and len(word) >= 7:      # 'ngambilnya', 'bangkitinnya'
+        forms.append(word[:-3])
+    for form in forms:
+        bases.append(form)
+        if form.endswith("keun") and len(form) >= 8:     # Sundanese -keun = -kan
+            bases.append(form[:-4])
+        elif form.endswith("in") and len(form) >= 6:
+            if form[-3] == "a":
+                bases.append(form[:-1])
+            bases.append(form[:-2])
     return bases
 
 
@@ -245,6 +253,16 @@ class Analyzer:
             if p.slang and tok in lex.slang:
                 out.extend(lex.slang[tok])
                 continue
+            if p.slang and tok.endswith("nya") and len(tok) >= 6:
+                # "duitnya", "cicilannya", "tahunannya": a chat or phrase word with the
+                # possessive suffix (stemming would only see it after slang and phrases ran).
+                base = tok[:-3]
+                if base in lex.slang:
+                    out.extend(lex.slang[base])
+                    continue
+                if p.stemming and base in lex.phrase_words:
+                    out.append(base)
+                    continue
             if p.slang:
                 root = lex.colloquial(tok)
                 if root is not None:
