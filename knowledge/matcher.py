@@ -275,12 +275,18 @@ class Matcher:
     def _confidence(self, unique: list[str], ranked: list[tuple[int, float]]):
         if not unique or not ranked:
             return False, {"ratio": 0.0, "coverage": 0.0, "margin": 0.0}
-        upper = sum(self.idf.get(t, self.idf_unknown) for t in unique)
+        # Numbers and place names say nothing about whether a question is in scope ("3 bulan",
+        # "200 ribu", "koperasi di cikarang"). A number the index does not know cannot score,
+        # so it does not lower the ratio either; coverage counts neither.
+        places = self.analyzer.lex.places
+        scored = [t for t in unique if t in self.postings or not t.isdigit()]
+        topical = [t for t in unique if not (t.isdigit() or t in places)]
+        upper = sum(self.idf.get(t, self.idf_unknown) for t in scored)
         top = ranked[0][1]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         signals = {
             "ratio": top / upper if upper else 0.0,
-            "coverage": sum(t in self.domain for t in unique) / len(unique),
+            "coverage": (sum(t in self.domain for t in topical) / len(topical)) if topical else 0.0,
             "margin": (top - second) / top if top else 0.0,
         }
         c = self.calibration

@@ -192,6 +192,7 @@ class Lexicon:
     verbatim: frozenset[str]                # slang lines "word<TAB>word": never stemmed
     phrase_starts: frozenset[str]           # first words of multi-word variants
     phrase_words: frozenset[str] = frozenset()  # every word of a synonym variant
+    places: frozenset[str] = frozenset()        # place names (data/places.txt), kept verbatim
     _colloquial_cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -201,6 +202,9 @@ class Lexicon:
         for line in _data_lines("slang.tsv"):
             key, _, value = line.partition("\t")
             slang[key.strip().lower()] = tuple(normalize_text(value))
+        places = frozenset(w for line in _data_lines("places.txt") for w in normalize_text(line))
+        for place in places:
+            slang.setdefault(place, (place,))
         stops = frozenset(w for line in _data_lines("stopwords.txt") for w in normalize_text(line))
         phrases: dict[tuple[str, ...], str] = {}
         stem_syn: dict[str, str] = {}
@@ -219,7 +223,8 @@ class Lexicon:
         verbatim = frozenset(k for k, v in slang.items() if v == (k,))
         starts = frozenset(p[0] for p in phrases if len(p) > 1)
         pwords = frozenset(w for p in phrases for w in p)
-        return cls(slang, phrases, stem_syn, frozenset(canon), stops, verbatim, starts, pwords)
+        return cls(slang, phrases, stem_syn, frozenset(canon), stops, verbatim, starts, pwords,
+                   places)
 
     def colloquial(self, word: str) -> str | None:
         """Standard form of a Jakarta colloquial word ('minjemin' -> 'pinjam'); None for words
