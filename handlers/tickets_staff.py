@@ -19,6 +19,7 @@ from bot.delivery import DeliveryHooks
 from bot.domain import KECAMATAN
 from bot.services import SERVICES_KEY, Services, get_services
 from bot.ticket_stats import compute
+from bot.triage import render_entry, shipped_knowledge
 from handlers.common import Context, edit_or_reply, is_consultant, is_staff_chat, label, reply, t
 from handlers.tickets_manager import incoming
 from storage.consultants import ConsultantRepo
@@ -222,12 +223,6 @@ async def statistics(update: Update, context: Context) -> None:
 
 
 @lru_cache(maxsize=1)
-def _entries() -> dict:
-    from knowledge.loader import load_entries
-
-    return {e.id: e for e in load_entries()}
-
-
 async def faq_answer(update: Update, context: Context) -> None:
     """Jawab dengan entri FAQ: /faq <id> di topik tiket atau sebagai balasan"""
     actor = await _consultant(update, context)
@@ -237,16 +232,13 @@ async def faq_answer(update: Update, context: Context) -> None:
     if ticket is None or not context.args:
         await _say(update, context, "tickets.faq_usage")
         return
-    entry = _entries().get(context.args[0].strip().lower())
+    entry = shipped_knowledge().entry(context.args[0].strip().lower())
     if entry is None:
         await _say(update, context, "tickets.faq_unknown", entry_id=context.args[0])
         return
-    from knowledge.loader import render
-
     svc = get_services(context)
     manager_lang = await service.manager_lang(svc.db, svc.settings, ticket.manager_user_id)
-    html = render(entry.title_en or entry.title, entry.answer_en) if manager_lang == "en" and entry.answer_en \
-        else render(entry.title, entry.answer_id)
+    html = render_entry(svc.texts, manager_lang, entry)  # the same rendering as the manager's own FAQ answers
     try:
         await service.answer_with_entry(svc.db, svc.outbox, svc.texts, svc.settings, ticket.id, actor,
                                         update.effective_user.full_name, entry.id, html,
