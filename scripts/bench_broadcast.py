@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 import logging
 import statistics
 import sys
 import tempfile
 import time
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -45,6 +45,7 @@ from bot.settings import Settings  # noqa: E402
 from storage.broadcasts import BroadcastRepo  # noqa: E402
 from storage.cooperatives import CooperativeRepo  # noqa: E402
 from storage.db import Database, from_utc_text  # noqa: E402
+from storage.outbox import OutboxRepo  # noqa: E402
 from storage.users import UserRepo  # noqa: E402
 
 TOKEN = "123456:BENCH"
@@ -157,9 +158,8 @@ async def run(label: str, n: int, limited: bool, same_process: bool = False) -> 
                     await asyncio.sleep(0.05)
                 finished = time.perf_counter()
                 sent_at = {}
-                for row in await services.db.fetchall(
-                        "SELECT chat_id, sent_at FROM outbox WHERE kind = 'broadcast' AND ref_id = ?", (broadcast_id,)):
-                    sent_at[row[0]] = from_utc_text(row[1]).timestamp() if row[1] else None
+                for row in await OutboxRepo(services.db).rows("broadcast", ("broadcast", broadcast_id)):
+                    sent_at[row.chat_id] = from_utc_text(row.sent_at).timestamp() if row.sent_at else None
                 counts = await broadcasts.progress(broadcast_id)
             requests = await fetch()
     sends = [r for r in requests if r.method == "sendMessage" and int(r.params.get("chat_id", 0)) in recipients

@@ -26,6 +26,7 @@ class OutboxRow:
     dedupe_key: str | None
     sent_message_id: int | None
     last_error: str | None
+    sent_at: str | None = None
 
 
 def _row(r) -> OutboxRow:
@@ -33,7 +34,7 @@ def _row(r) -> OutboxRow:
         id=r["id"], kind=r["kind"], chat_id=r["chat_id"], method=r["method"],
         payload=json.loads(r["payload"]), ref_type=r["ref_type"], ref_id=r["ref_id"],
         status=r["status"], attempts=r["attempts"], dedupe_key=r["dedupe_key"],
-        sent_message_id=r["sent_message_id"], last_error=r["last_error"],
+        sent_message_id=r["sent_message_id"], last_error=r["last_error"], sent_at=r["sent_at"],
     )
 
 
@@ -62,6 +63,18 @@ class OutboxRepo:
         if r is None:
             raise LookupError(row_id)
         return _row(r)
+
+    async def rows(self, kind: str | None = None, ref: tuple[str, int] | None = None) -> list[OutboxRow]:
+        """What was queued, oldest first (reports, benchmarks and tests read the outbox here)."""
+        where, params = [], []
+        if kind is not None:
+            where.append("kind = ?")
+            params.append(kind)
+        if ref is not None:
+            where += ["ref_type = ?", "ref_id = ?"]
+            params += list(ref)
+        sql = "SELECT * FROM outbox" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
+        return [_row(r) for r in await self.db.fetchall(sql, params)]
 
     async def due(self, limit: int, exclude_chats: set[int] = frozenset()) -> list[OutboxRow]:
         """The head row of each chat's queue, if it is due now."""

@@ -7,6 +7,7 @@ import asyncio
 from collections import Counter
 
 from storage.broadcasts import BroadcastRepo
+from storage.outbox import OutboxRepo
 from storage.users import UserRepo
 from tests.e2e.harness import seed_cooperative
 
@@ -191,10 +192,10 @@ async def test_sigkill_mid_broadcast_resumes_without_skipping_or_repeating(bot_p
     assert 40 <= sum(before.values()) < len(ids)
 
     db = await Database.open(database_path)
-    rows = await db.fetchall("SELECT chat_id, status FROM outbox WHERE kind = 'broadcast'")
+    rows = await OutboxRepo(db).rows("broadcast")
     await db.close()
-    in_flight = {r["chat_id"] for r in rows if r["status"] == "sending"}
-    sent_in_db = {r["chat_id"] for r in rows if r["status"] == "sent"}
+    in_flight = {r.chat_id for r in rows if r.status == "sending"}
+    sent_in_db = {r.chat_id for r in rows if r.status == "sent"}
     in_window = {chat for chat in in_flight if before[chat]}  # Telegram has it, the DB does not know
     assert sent_in_db <= set(before)  # everything the DB calls sent did arrive
 

@@ -18,6 +18,7 @@ from storage.consultants import ConsultantRepo
 from storage.cooperatives import CooperativeRepo
 from storage.flows import FlowRepo, FlowState
 from storage.health import HealthRepo
+from storage.outbox import OutboxRepo
 from storage.users import UserRepo
 from tests.unit.test_health import EXAMPLE_A, EXAMPLE_C
 
@@ -153,18 +154,18 @@ async def test_finish_stores_the_result_closes_the_flow_and_alerts_once(db, make
     assert await FlowRepo(db).get(1001, 1001) is None
     again = await health_checks.finish(db, Outbox(db), texts, settings, check.id, 1001, "id")
     assert not again.newly
-    rows = await db.fetchall("SELECT * FROM outbox WHERE kind = 'alert'")
-    assert len(rows) == 1 and rows[0]["dedupe_key"] == f"health-alert:{check.id}"
-    payload = json.loads(rows[0]["payload"])
+    rows = await OutboxRepo(db).rows("alert")
+    assert len(rows) == 1 and rows[0].dedupe_key == f"health-alert:{check.id}"
+    payload = rows[0].payload
     assert "tg://user?id=2001" in payload["text"] and "Kopkar Uji" in payload["text"]
     assert payload["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == f"hc:tk:{check.id}"
-    assert rows[0]["chat_id"] == settings.staff_chat_id
+    assert rows[0].chat_id == settings.staff_chat_id
 
     healthy = await repo.create(coop.id, 1001, "financial")
     await repo.save_answers(healthy.id, stored(EXAMPLE_A))
     done = await health_checks.finish(db, Outbox(db), texts, settings, healthy.id, 1001, "en")
     assert not done.needs_alert and done.view["band"] == "Healthy"
-    assert len(await db.fetchall("SELECT * FROM outbox WHERE kind = 'alert'")) == 1
+    assert len(await OutboxRepo(db).rows("alert")) == 1
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])

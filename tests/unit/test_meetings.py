@@ -2,7 +2,7 @@
 service over a real temp database: invitations, answers, moves, cancellations, reminders once."""
 from __future__ import annotations
 
-import json
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from bot.reminders import Clock
 from bot.texts import Texts
 from storage.cooperatives import CooperativeRepo, Manager
 from storage.meetings import Answer, Meeting, MeetingRepo
+from storage.outbox import OutboxRepo
 from storage.reminders import ReminderRepo
 from storage.users import UserRepo
 
@@ -94,9 +95,7 @@ async def make_coop(db):
 
 
 async def rows(db, kind: str | None = None) -> list[dict]:
-    found = await db.fetchall("SELECT * FROM outbox ORDER BY id")
-    out = [dict(r) | {"payload": json.loads(r["payload"])} for r in found]
-    return [r for r in out if kind is None or r["kind"] == kind]
+    return [asdict(r) for r in await OutboxRepo(db).rows(kind)]
 
 
 async def test_invite_answer_move_cancel(db):

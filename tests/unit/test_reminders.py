@@ -2,7 +2,7 @@
 downtime within the grace period; "Sudah", snooze, the RAT follow-up and the consultant alert."""
 from __future__ import annotations
 
-import json
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from bot.texts import Texts
 from storage.consultants import ConsultantRepo
 from storage.cooperatives import CooperativeRepo
 from storage.meetings import MeetingRepo
+from storage.outbox import OutboxRepo
 from storage.reminders import ReminderRepo
 from storage.users import UserRepo
 
@@ -44,8 +45,7 @@ def service(db, now: datetime, staff: int | None = STAFF) -> ReminderService:
 
 
 async def outbox_rows(db) -> list[dict]:
-    rows = await db.fetchall("SELECT * FROM outbox ORDER BY id")
-    return [dict(r) | {"payload": json.loads(r["payload"])} for r in rows]
+    return [asdict(r) for r in await OutboxRepo(db).rows()]
 
 
 async def test_tick_queues_the_due_reminder_once_for_every_manager(db):

@@ -1,7 +1,9 @@
 """Tickets service on a fresh database per test: numbering under concurrency, outbox rows with
 dedupe keys, relays stored before they are queued, lifecycle follow-ups, SLA raises, privacy."""
 import asyncio
-from datetime import datetime, timedelta, timezone
+import json
+from dataclasses import asdict
+from datetime import timedelta
 
 import pytest
 
@@ -13,6 +15,7 @@ from bot.ticket_rules import Actor, NotAllowed
 from storage.consultants import ConsultantRepo
 from storage.cooperatives import CooperativeRepo
 from storage.db import Database, from_utc_text
+from storage.outbox import OutboxRepo
 from storage.tickets import TicketRepo
 from storage.users import UserRepo
 
@@ -53,8 +56,9 @@ async def open_one(env, **kw):
 
 
 async def rows(env, kind=None):
-    sql = "SELECT * FROM outbox" + (" WHERE kind = ?" if kind else "") + " ORDER BY id"
-    return await env["db"].fetchall(sql, (kind,) if kind else ())
+    """Rows with the payload as stored (JSON text), for substring checks."""
+    return [asdict(r) | {"payload": json.dumps(r.payload, ensure_ascii=False)}
+            for r in await OutboxRepo(env["db"]).rows(kind)]
 
 
 async def test_open_ticket_writes_ticket_and_card_with_profile_mentions_and_suggestions(env):
