@@ -20,12 +20,12 @@ Scoring rules:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import Mapping
 
-from bot.health_table import HUNDRED, Ratio, Table, Undefined, load_table
+from bot.health_table import HUNDRED, Figure, Ratio, Table, Undefined, load_table
 
 __all__ = [
     "Band", "band_for", "Step", "HEALTH_STEPS", "TABLE", "RatioResult", "AspectResult",
@@ -73,19 +73,12 @@ TABLE: Table = load_table()
 
 
 @dataclass(frozen=True)
-class Step:
-    """One figure the chat asks for; `number` is 1-based ("Langkah 5 dari 21")."""
+class Step(Figure):
+    """A figure of the table as the chat asks for it: `number` is 1-based ("Langkah 5 dari 21"),
+    `used_by` the ratios it feeds."""
 
-    id: str
-    number: int
-    kind: str  # money | count | percent | yesno
-    label_id: str
-    label_en: str
-    hint_id: str
-    hint_en: str
-    example: str
-    allow_negative: bool
-    used_by: tuple[str, ...]  # ratio ids
+    number: int = 0
+    used_by: tuple[str, ...] = ()
 
     def label(self, lang: str = "id") -> str:
         return self.label_id if lang == "id" else self.label_en
@@ -95,10 +88,9 @@ class Step:
 
 
 HEALTH_STEPS: tuple[Step, ...] = tuple(
-    Step(f.id, n, f.kind, f.label_id, f.label_en, f.hint_id, f.hint_en, f.example,
-         f.allow_negative,
-         tuple(r.id for r in TABLE.ratios if f.id in TABLE.ratio_inputs[r.id]))
-    for n, f in enumerate(TABLE.figures, start=1))
+    Step(**{f.name: getattr(figure, f.name) for f in fields(Figure)}, number=n,
+         used_by=tuple(r.id for r in TABLE.ratios if figure.id in TABLE.ratio_inputs[r.id]))
+    for n, figure in enumerate(TABLE.figures, start=1))
 _STEP = {s.id: s for s in HEALTH_STEPS}
 
 
