@@ -111,10 +111,6 @@ class MeetingService:
     async def recipients(self, cooperative_id: int) -> list[tuple[Manager, str]]:
         return [(m, await self.language(m.user_id)) for m in await CooperativeRepo(self.db).managers(cooperative_id)]
 
-    async def name_of(self, user_id: int) -> str:
-        user = await UserRepo(self.db).find(user_id)
-        return (user.full_name if user else None) or str(user_id)
-
     async def details(self, meeting: Meeting, db: Executor | None = None) -> dict:
         """Values every meeting text takes (`db`: the transaction, when inside one)."""
         db = db or self.db

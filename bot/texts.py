@@ -56,13 +56,6 @@ class Texts:
         rendered = self.render(lang, name, **values)
         return Markup(rendered).striptags() if "<" in rendered else html.unescape(rendered)
 
-    def has(self, lang: str, name: str) -> bool:
-        try:
-            self._macro(lang, name)
-            return True
-        except KeyError:
-            return False
-
 
 def escape(text: object) -> str:
     return str(Markup.escape(text))

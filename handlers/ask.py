@@ -205,12 +205,6 @@ async def faq(update: Update, context: Context) -> None:
                 _entry_keyboard(context, lang_, knowledge, entry))
 
 
-def render_faq_entry(context: Context, lang_: str, entry_id: str) -> str | None:
-    """For other journeys (e.g. a consultant's `/faq <id>` relayed to a ticket)."""
-    entry = knowledge_of(context).entry(entry_id)
-    return render_entry(get_services(context).texts, lang_, entry) if entry else None
-
-
 def _home(context: Context, lang_: str, knowledge: Knowledge, number: int) -> tuple[str, Keyboard]:
     page = paginate(knowledge.categories, number, CATEGORIES_PER_PAGE)
     keyboard: Keyboard = [[Button(category_title(c, lang_), callback("faq", "c", c.id, 0))] for c in page.items]
