@@ -14,6 +14,17 @@ STAFF_CHAT_ID = -1001234567890
 ADMIN_ID = 2002
 
 
+LAYERS = ("unit", "handlers", "e2e")  # the folders under tests/, one marker each (pyproject.toml)
+
+
+def pytest_collection_modifyitems(items):
+    """`-m unit` / `-m handlers` / `-m e2e` run one layer: the folder decides the marker."""
+    for item in items:
+        parts = item.path.relative_to(item.config.rootpath).parts
+        if len(parts) > 1 and parts[0] == "tests" and parts[1] in LAYERS:
+            item.add_marker(parts[1])
+
+
 @pytest.fixture
 def make_settings(tmp_path: Path):
     def make(**overrides: object) -> Settings:

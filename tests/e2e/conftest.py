@@ -18,14 +18,6 @@ import pytest
 
 from tests.e2e.harness import BotProcess, add_people, bot_in_process
 
-pytestmark = pytest.mark.e2e
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/e2e/" in str(item.fspath).replace("\\", "/"):
-            item.add_marker(pytest.mark.e2e)
-
 
 @pytest.fixture
 def people(api):

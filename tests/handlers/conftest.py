@@ -6,14 +6,6 @@ from telegram.ext import Application
 from bot.app import _post_init, _post_shutdown, build_application
 from tests.e2e.harness import add_people, settings_for
 
-pytestmark = pytest.mark.handlers
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/handlers/" in str(item.fspath).replace("\\", "/"):
-            item.add_marker(pytest.mark.handlers)
-
 
 @pytest.fixture
 async def app(api, tmp_path) -> Application:
