@@ -12,7 +12,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from bot.settings import Settings, SettingsError, exit_on_bad_settings, load_settings
+from bot.core.settings import Settings, SettingsError, exit_on_bad_settings, load_settings
 
 
 def _settings(**overrides: object) -> Settings:
@@ -99,7 +99,7 @@ def cmd_kb(args: argparse.Namespace) -> int:
     if args.kb_command == "eval":
         return kb.cmd_eval(args.file, ablations=args.ablations)
     if args.kb_command == "misses":
-        from bot.triage_report import cmd_misses
+        from bot.triage.report import cmd_misses
 
         return cmd_misses(_settings(), limit=args.limit)
     return 2

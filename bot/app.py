@@ -19,14 +19,14 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, Defaults
 
-from bot.clinic_bot import ClinicBot
-from bot.delivery import DeliveryWorker
-from bot.http import AiohttpRequest
-from bot.outbox import Outbox
-from bot.ratelimit import TelegramFloodLimiter
-from bot.services import SERVICES_KEY, Services, get_services
-from bot.settings import Settings
-from bot.texts import Texts
+from bot.core.clinic_bot import ClinicBot
+from bot.core.delivery import DeliveryWorker
+from bot.core.http import AiohttpRequest
+from bot.core.outbox import Outbox
+from bot.core.ratelimit import TelegramFloodLimiter
+from bot.core.services import SERVICES_KEY, Services, get_services
+from bot.core.settings import Settings
+from bot.core.texts import Texts
 from storage.db import Database
 
 log = logging.getLogger(__name__)

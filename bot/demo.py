@@ -220,7 +220,7 @@ def _start_reader(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | No
 
 async def run_demo(database_path: Path, forum: bool = True) -> None:
     from bot.app import running_application
-    from bot.settings import Settings
+    from bot.core.settings import Settings
 
     api = FakeBotApi(token=DEMO_TOKEN)
     url = await api.start()

@@ -1,4 +1,4 @@
-"""Ask journey: free text in a private chat is triaged against the FAQ (bot/triage.py), with
+"""Ask journey: free text in a private chat is triaged against the FAQ (bot/triage/service.py), with
 feedback buttons and a way to a consultant; /faq browses the FAQ by category.
 
 Callback data: "ask:<e|r>:<triage>:<entry>" (show a candidate in place / a related entry as a new
@@ -15,9 +15,9 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.buttons import Button, Keyboard, callback
-from bot.services import SERVICES_KEY, get_services
-from bot.triage import (MAX_QUESTION, PAGE_SIZE, Knowledge, category_title, entry_title, paginate,
+from bot.core.buttons import Button, Keyboard, callback
+from bot.core.services import SERVICES_KEY, get_services
+from bot.triage.service import (MAX_QUESTION, PAGE_SIZE, Knowledge, category_title, entry_title, paginate,
                         render_entry, shipped_knowledge)
 from handlers.common import Context, edit_or_reply, label, lang, reply, t
 from knowledge.loader import Entry

@@ -1,6 +1,6 @@
 """Office broadcasts (/siaran): an admin composes a text, picks an audience, sees a preview with
 the number of recipients and sends it now or at a set time. Admins only, checked on every step
-and every press. Delivery, progress and the report are in bot/broadcasts.py and the outbox.
+and every press. Delivery, progress and the report are in bot/broadcasts/service.py and the outbox.
 
 Works in a private chat and in the staff group (where the admin's text is taken by a handler
 in group -1 while their /siaran flow is open, so no other journey also reacts to it).
@@ -15,13 +15,13 @@ from telegram import MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.broadcasts import (PROGRESS_KIND, Audience, BroadcastService, Draft, InvalidText, clean_html)
-from bot.buttons import Button, callback, grid
-from bot.delivery import DeliveryHooks
-from bot.domain import COOPERATIVE_KINDS, KECAMATAN
-from bot.obligations import format_date
-from bot.services import get_services
-from bot.when import parse_when
+from bot.broadcasts.service import (PROGRESS_KIND, Audience, BroadcastService, Draft, InvalidText, clean_html)
+from bot.core.buttons import Button, callback, grid
+from bot.core.delivery import DeliveryHooks
+from bot.core.domain import COOPERATIVE_KINDS, KECAMATAN
+from bot.calendar.obligations import format_date
+from bot.core.services import get_services
+from bot.core.when import parse_when
 from handlers.common import Context, edit_or_reply, is_admin, is_staff_chat, label, lang, reply, say, t
 from handlers.flows import current_flow, end_flow, flow, save_flow, start_flow
 from storage.broadcasts import RECIPIENT_KIND

@@ -9,9 +9,9 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.buttons import Keyboard
-from bot.services import Services, get_services
-from bot.texts import split_message
+from bot.core.buttons import Keyboard
+from bot.core.services import Services, get_services
+from bot.core.texts import split_message
 from storage.users import UserRepo
 
 log = logging.getLogger(__name__)

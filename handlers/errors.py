@@ -9,7 +9,7 @@ import traceback
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.services import SERVICES_KEY
+from bot.core.services import SERVICES_KEY
 from handlers.common import Context, language_of
 
 log = logging.getLogger("klinik.errors")

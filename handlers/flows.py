@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 
 from handlers.common import Context
-from bot.services import get_services
+from bot.core.services import get_services
 from storage.flows import FlowRepo, FlowState
 
 FlowHandler = Callable[[Update, Context, FlowState], Awaitable[None]]

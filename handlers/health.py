@@ -17,14 +17,14 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot import health_checks as service
-from bot import health_flow as hf
-from bot.buttons import Button, Keyboard, callback
-from bot.domain import SAVINGS_AND_LOANS_KINDS
-from bot.governance import GOVERNANCE_QUESTIONS
-from bot.health import HEALTH_STEPS, Band, problem_question
-from bot.health_chart import render_chart
-from bot.services import get_services
+from bot.health import alerts as service
+from bot.health import flow as hf
+from bot.core.buttons import Button, Keyboard, callback
+from bot.core.domain import SAVINGS_AND_LOANS_KINDS
+from bot.health.governance import GOVERNANCE_QUESTIONS
+from bot.health.scoring import HEALTH_STEPS, Band, problem_question
+from bot.health.chart import render_chart
+from bot.core.services import get_services
 from handlers.common import (Context, edit_or_reply, is_consultant, is_private, is_staff_chat, label, lang, reply,
                              say, t, text_input)
 from handlers.flows import current_flow, end_flow, flow, save_flow
@@ -297,7 +297,7 @@ def _faq_buttons(context: Context, lang_: str, entry_ids: list[str]) -> Keyboard
     knowledge = get_services(context).extras.get(KNOWLEDGE_KEY)
     if knowledge is None:
         return []
-    from bot.triage import entry_title
+    from bot.triage.service import entry_title
     rows = []
     for entry_id in entry_ids:
         entry = knowledge.entry(entry_id)

@@ -2,7 +2,7 @@
 link, agenda), every manager of the cooperative is invited with [Hadir] [Tidak hadir], the
 organiser sees who answered, and the organiser (or the chair) can move or cancel it.
 
-The rules and the messages are in `bot.meetings`; reminders 3 days, 1 day and 2 hours before
+The rules and the messages are in `bot.calendar.meetings`; reminders 3 days, 1 day and 2 hours before
 come from a named repeating job ("meetings:tick") rebuilt in `setup`.
 """
 from __future__ import annotations
@@ -12,11 +12,11 @@ from datetime import date, datetime
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot import meetings as rules
-from bot.buttons import Button, callback, grid
-from bot.meetings import PREFIX, MeetingService
-from bot.services import SERVICES_KEY, Services, get_services
-from bot.when import parse_when
+from bot.calendar import meetings as rules
+from bot.core.buttons import Button, callback, grid
+from bot.calendar.meetings import PREFIX, MeetingService
+from bot.core.services import SERVICES_KEY, Services, get_services
+from bot.core.when import parse_when
 from handlers.common import Context, edit_or_reply, label, lang, reply, say, t, text_input
 from handlers.flows import current_flow, end_flow, flow, save_flow, start_flow
 from handlers.reminders import clock_of, remove_jobs, schedule_repeating

@@ -4,7 +4,7 @@ from __future__ import annotations
 from telegram import ChatMember, Update
 from telegram.ext import ChatMemberHandler
 
-from bot.services import get_services
+from bot.core.services import get_services
 from handlers.common import Context
 from storage.users import UserRepo
 

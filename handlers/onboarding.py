@@ -9,10 +9,10 @@ import sqlite3
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot import onboarding as reg
-from bot.buttons import Button, callback, grid
-from bot.domain import COOPERATIVE_KINDS, INDUSTRIAL_ESTATES, KECAMATAN, MANAGER_ROLES
-from bot.services import get_services
+from bot.onboarding import service as reg
+from bot.core.buttons import Button, callback, grid
+from bot.core.domain import COOPERATIVE_KINDS, INDUSTRIAL_ESTATES, KECAMATAN, MANAGER_ROLES
+from bot.core.services import get_services
 from handlers.common import Context, edit_or_reply, label, lang, reply, say, t, text_input
 from handlers.flows import current_flow, end_flow, flow, save_flow, start_flow
 from storage.cooperatives import CooperativeRepo

@@ -9,8 +9,8 @@ from io import BytesIO
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.buttons import Button
-from bot.services import get_services
+from bot.core.buttons import Button
+from bot.core.services import get_services
 from handlers.common import Context, edit_or_reply, label, lang, reply, say, t
 from storage.cooperatives import CooperativeRepo
 from storage.db import Database

@@ -2,7 +2,7 @@
 "when was the RAT held?" question, and the tick job that queues what is due.
 
 Scheduling: the database is the source of truth. One named repeating job ("reminders:tick",
-looked up and removed by name, rebuilt in `setup`) asks `bot.reminders.ReminderService` what is
+looked up and removed by name, rebuilt in `setup`) asks `bot.calendar.reminders.ReminderService` what is
 due and queues it in the outbox, claimed by reminder key; nothing is lost while the bot is
 down and nothing is sent twice, and no job is ever scheduled in the past for APScheduler to drop.
 """
@@ -15,11 +15,11 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.buttons import Button, callback
-from bot.obligations import Obligation, format_date, fy_end_date
-from bot.reminders import PREFIX, Clock, ReminderService
-from bot.services import SERVICES_KEY, Services, get_services
-from bot.when import parse_date
+from bot.core.buttons import Button, callback
+from bot.calendar.obligations import Obligation, format_date, fy_end_date
+from bot.calendar.reminders import PREFIX, Clock, ReminderService
+from bot.core.services import SERVICES_KEY, Services, get_services
+from bot.core.when import parse_date
 from handlers.common import Context, label, lang, reply, say, t, text_input
 from handlers.flows import current_flow, end_flow, flow, start_flow
 from storage.cooperatives import Cooperative, CooperativeRepo

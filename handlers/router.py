@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.ext import MessageHandler, filters
 
-from bot.services import get_services
+from bot.core.services import get_services
 from handlers.common import Context, say
 from handlers.flows import FLOWS, current_flow, end_flow
 from storage.users import UserRepo

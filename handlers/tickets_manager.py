@@ -1,6 +1,6 @@
 """Consultation tickets, the manager's side (private chat): /konsultasi (service, category,
 describe in one or more messages, send), later messages to the open ticket, /tiketsaya
-(list, close), rating. Decisions are in bot/tickets.py and bot/ticket_rules.py."""
+(list, close), rating. Decisions are in bot/tickets/service.py and bot/tickets/rules.py."""
 from __future__ import annotations
 
 import logging
@@ -9,10 +9,10 @@ from datetime import datetime, timezone
 from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot import ticket_rules as rules
-from bot import tickets as service
-from bot.buttons import Button, callback, grid
-from bot.services import get_services
+from bot.tickets import rules
+from bot.tickets import service
+from bot.core.buttons import Button, callback, grid
+from bot.core.services import get_services
 from handlers.common import Context, edit_or_reply, label, lang, reply, say, t, text_input
 from handlers.flows import current_flow, end_flow, flow, save_flow, start_flow
 from storage.cooperatives import CooperativeRepo

@@ -12,14 +12,14 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import ticket_rules as rules
-from bot import tickets as service
-from bot.buttons import Button, callback, grid
-from bot.delivery import DeliveryHooks
-from bot.domain import KECAMATAN
-from bot.services import SERVICES_KEY, Services, get_services
-from bot.ticket_stats import compute
-from bot.triage import render_entry, shipped_knowledge
+from bot.tickets import rules
+from bot.tickets import service
+from bot.core.buttons import Button, callback, grid
+from bot.core.delivery import DeliveryHooks
+from bot.core.domain import KECAMATAN
+from bot.core.services import SERVICES_KEY, Services, get_services
+from bot.tickets.stats import compute
+from bot.triage.service import render_entry, shipped_knowledge
 from handlers.common import Context, edit_or_reply, is_consultant, is_staff_chat, label, reply, t
 from handlers.tickets_manager import incoming
 from storage.consultants import ConsultantRepo

@@ -38,10 +38,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import bot.app  # noqa: E402
 from bot.app import running_application  # noqa: E402
-from bot.broadcasts import Audience, Draft  # noqa: E402
+from bot.broadcasts.service import Audience, Draft  # noqa: E402
 from bot.emulator import FakeBotApi, Limits  # noqa: E402
-from bot.onboarding import new_join_code  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot.onboarding.service import new_join_code  # noqa: E402
+from bot.core.settings import Settings  # noqa: E402
 from storage.broadcasts import BroadcastRepo  # noqa: E402
 from storage.cooperatives import CooperativeRepo  # noqa: E402
 from storage.db import Database, from_utc_text  # noqa: E402

@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot import tickets  # noqa: E402
 from bot.app import running_application  # noqa: E402
 from bot.emulator import FakeBotApi, Limits  # noqa: E402
-from bot.services import SERVICES_KEY  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot.core.services import SERVICES_KEY  # noqa: E402
+from bot.core.settings import Settings  # noqa: E402
 from storage.cooperatives import CooperativeRepo  # noqa: E402
 from storage.users import UserRepo  # noqa: E402
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.emulator import FakeBotApi
-from bot.settings import Settings
+from bot.core.settings import Settings
 from storage.db import Database
 
 STAFF_CHAT_ID = -1001234567890

@@ -16,10 +16,10 @@ from typing import AsyncIterator
 from telegram.ext import Application
 
 from bot.app import running_application
-from bot.onboarding import new_join_code
+from bot.onboarding.service import new_join_code
 from bot.emulator import FakeBotApi, FakeGroup, FakeUser
-from bot.services import SERVICES_KEY, Services
-from bot.settings import Settings
+from bot.core.services import SERVICES_KEY, Services
+from bot.core.settings import Settings
 from storage.cooperatives import CooperativeRepo
 from storage.reminders import ReminderRepo
 from storage.users import UserRepo

@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from bot.triage import MAX_QUESTION
+from bot.triage.service import MAX_QUESTION
 from storage.flows import FlowRepo
 from storage.triage import TriageRepo
 from storage.users import UserRepo

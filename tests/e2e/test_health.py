@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.governance import GOVERNANCE_QUESTIONS
+from bot.health.governance import GOVERNANCE_QUESTIONS
 from storage.consultants import ConsultantRepo
 from storage.health import HealthRepo
 from tests.e2e.harness import seed_cooperative

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from bot import tickets
-from bot.outbox import Outbox
-from bot.texts import Texts
+from bot.tickets import service as tickets
+from bot.core.outbox import Outbox
+from bot.core.texts import Texts
 from storage.db import Database
 from tests.e2e.harness import STAFF_CHAT_ID, seed_cooperative, settings_for
 

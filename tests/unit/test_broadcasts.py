@@ -5,10 +5,10 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from bot.broadcasts import (PROGRESS_KIND, Audience, BroadcastService, Draft, InvalidText, clean_html, rat_periods)
-from bot.onboarding import new_join_code
-from bot.outbox import Outbox
-from bot.texts import Texts
+from bot.broadcasts.service import (PROGRESS_KIND, Audience, BroadcastService, Draft, InvalidText, clean_html, rat_periods)
+from bot.onboarding.service import new_join_code
+from bot.core.outbox import Outbox
+from bot.core.texts import Texts
 from storage.broadcasts import BroadcastRepo
 from storage.cooperatives import CooperativeRepo
 from storage.db import Database

@@ -1,7 +1,7 @@
 import pytest
 
-from bot import onboarding as reg
-from bot.texts import Texts, split_message
+from bot.onboarding import service as reg
+from bot.core.texts import Texts, split_message
 
 pytestmark = pytest.mark.unit
 

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.core.settings import SettingsError, load_settings
 
 pytestmark = pytest.mark.unit
 
@@ -70,7 +70,7 @@ def test_every_setting_is_documented_in_env_example():
     import re
     from pathlib import Path
 
-    from bot.settings import Settings
+    from bot.core.settings import Settings
     example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
     undocumented = [name.upper() for name in Settings.model_fields
                     if not re.search(rf"^{name.upper()}=", example, re.M)]

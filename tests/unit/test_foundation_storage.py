@@ -3,7 +3,7 @@ import sqlite3
 
 import pytest
 
-from bot.outbox import Outbox
+from bot.core.outbox import Outbox
 from storage.cooperatives import CooperativeRepo
 from storage.db import Database
 from storage.flows import FlowRepo, FlowState

@@ -1,13 +1,13 @@
-"""Cek tata kelola (bot.governance): the questionnaire's scale, bands and red flags."""
+"""Cek tata kelola (bot.health.governance): the questionnaire's scale, bands and red flags."""
 from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.governance import (GOVERNANCE_QUESTIONS, RED_FLAG_BAND_CAP, RED_FLAGS,
+from bot.health.governance import (GOVERNANCE_QUESTIONS, RED_FLAG_BAND_CAP, RED_FLAGS,
                             score_governance, validate_answer)
-from bot.health import Band
+from bot.health.scoring import Band
 
 pytestmark = pytest.mark.unit
 D = Decimal

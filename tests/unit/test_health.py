@@ -1,7 +1,7 @@
-"""Cek kesehatan keuangan (bot.health): worked examples computed by hand, band boundaries,
+"""Cek kesehatan keuangan (bot.health.scoring): worked examples computed by hand, band boundaries,
 skipped and impossible figures, and properties over any input.
 
-Scales used below (from bot/data/health_ratios.toml; [lower, upper) in percent -> credit):
+Scales used below (from bot/health/data/health_ratios.toml; [lower, upper) in percent -> credit):
   modal_aset 20/40/60/80 -> 25,50,100,50,25 | modal/berisiko linear credit = ratio
   CAR (modal / (aset - kas)) <4 25, <6 50, <8 75, else 100
   pinjaman anggota <25 0, <50 50, <75 75, else 100 | NPL linear 100 - 2 x ratio
@@ -23,10 +23,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.health import (HEALTH_STEPS, TABLE, Band, band_for, check_figures, problem_question,
+from bot.health.scoring import (HEALTH_STEPS, TABLE, Band, band_for, check_figures, problem_question,
                         score, validate_figure)
-from bot.health_table import DEFAULT_PATH, TableError, load_table
-from bot.money import parse_money
+from bot.health.table import DEFAULT_PATH, TableError, load_table
+from bot.health.money import parse_money
 
 pytestmark = pytest.mark.unit
 D = Decimal

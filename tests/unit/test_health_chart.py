@@ -1,10 +1,10 @@
-"""The health-check picture (bot.health_chart)."""
+"""The health-check picture (bot.health.chart)."""
 import matplotlib.pyplot as plt
 import pytest
 
-from bot.health import HEALTH_STEPS, score
-from bot.health_chart import render_chart
-from bot.money import parse_money
+from bot.health.scoring import HEALTH_STEPS, score
+from bot.health.chart import render_chart
+from bot.health.money import parse_money
 
 pytestmark = pytest.mark.unit
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

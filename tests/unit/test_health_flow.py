@@ -9,11 +9,11 @@ from decimal import Decimal
 
 import pytest
 
-from bot import health_checks
-from bot import health_flow as hf
-from bot.governance import GOVERNANCE_QUESTIONS
-from bot.outbox import Outbox
-from bot.texts import Texts
+from bot.health import alerts as health_checks
+from bot.health import flow as hf
+from bot.health.governance import GOVERNANCE_QUESTIONS
+from bot.core.outbox import Outbox
+from bot.core.texts import Texts
 from storage.consultants import ConsultantRepo
 from storage.cooperatives import CooperativeRepo
 from storage.flows import FlowRepo, FlowState

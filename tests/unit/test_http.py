@@ -7,7 +7,7 @@ from aiohttp import web
 from telegram import Bot
 from telegram.error import NetworkError, TimedOut
 
-from bot.http import AiohttpRequest
+from bot.core.http import AiohttpRequest
 
 pytestmark = pytest.mark.unit
 

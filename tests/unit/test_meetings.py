@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.meetings import MeetingService, can_manage, check_start, date_choices, due_reminder, reminder_key, tally
-from bot.onboarding import new_join_code
-from bot.outbox import Outbox
-from bot.reminders import Clock
-from bot.texts import Texts
+from bot.calendar.meetings import MeetingService, can_manage, check_start, date_choices, due_reminder, reminder_key, tally
+from bot.onboarding.service import new_join_code
+from bot.core.outbox import Outbox
+from bot.calendar.reminders import Clock
+from bot.core.texts import Texts
 from storage.cooperatives import CooperativeRepo, Manager
 from storage.meetings import Answer, Meeting, MeetingRepo
 from storage.outbox import OutboxRepo

@@ -1,11 +1,11 @@
-"""Money as people type it in chat (bot.money)."""
+"""Money as people type it in chat (bot.health.money)."""
 from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.money import MoneyError, format_rupiah, parse_money
+from bot.health.money import MoneyError, format_rupiah, parse_money
 
 pytestmark = pytest.mark.unit
 

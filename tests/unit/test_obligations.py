@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.obligations import (
+from bot.calendar.obligations import (
     KINDS,
     CooperativeCalendarInput,
     Records,
@@ -52,7 +52,7 @@ def test_bundled_rules_load_with_defaults():
     assert rules.send_hour == 8
     assert all(r.title["id"] and r.title["en"] for r in rules.obligations)
     assert load_rules() is load_rules()  # read once
-    assert load_rules(Path("bot/data/obligations.toml")).get("tax_return").due.months == 4
+    assert load_rules(Path("bot/calendar/data/obligations.toml")).get("tax_return").due.months == 4
 
 
 MINIMAL = """
@@ -112,7 +112,7 @@ def test_profile_is_checked():
 
 
 def test_kinds_match_the_profile_lists():
-    domain = pytest.importorskip("bot.domain")
+    domain = pytest.importorskip("bot.core.domain")
     assert KINDS == set(domain.COOPERATIVE_KINDS)
 
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.office_hours import OfficeHours, parse_spec
+from bot.core.office_hours import OfficeHours, parse_spec
 
 pytestmark = pytest.mark.unit
 

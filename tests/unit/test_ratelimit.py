@@ -2,7 +2,7 @@ import asyncio
 
 import pytest
 
-from bot.ratelimit import SlidingWindow
+from bot.core.ratelimit import SlidingWindow
 
 pytestmark = pytest.mark.unit
 

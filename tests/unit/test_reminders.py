@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.onboarding import new_join_code
-from bot.outbox import Outbox
-from bot.reminders import Clock, ReminderService, records_from
-from bot.texts import Texts
+from bot.onboarding.service import new_join_code
+from bot.core.outbox import Outbox
+from bot.calendar.reminders import Clock, ReminderService, records_from
+from bot.core.texts import Texts
 from storage.consultants import ConsultantRepo
 from storage.cooperatives import CooperativeRepo
 from storage.meetings import MeetingRepo

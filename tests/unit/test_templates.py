@@ -7,7 +7,7 @@ import pytest
 from jinja2 import nodes
 
 from bot.emulator import HtmlError, parse_html
-from bot.texts import Texts
+from bot.core.texts import Texts
 
 pytestmark = pytest.mark.unit
 

@@ -3,10 +3,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot import ticket_rules as r
-from bot.office_hours import OfficeHours
-from bot.ticket_rules import Actor, NotAllowed, TicketView
-from bot.ticket_stats import compute
+from bot.tickets import rules as r
+from bot.core.office_hours import OfficeHours
+from bot.tickets.rules import Actor, NotAllowed, TicketView
+from bot.tickets.stats import compute
 
 pytestmark = pytest.mark.unit
 NOW = "2026-03-02T03:00:00.000000Z"

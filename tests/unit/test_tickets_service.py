@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot import tickets as svc
-from bot.outbox import Outbox
-from bot.settings import Settings
-from bot.texts import Texts
-from bot.ticket_rules import Actor, NotAllowed
+from bot.tickets import service as svc
+from bot.core.outbox import Outbox
+from bot.core.settings import Settings
+from bot.core.texts import Texts
+from bot.tickets.rules import Actor, NotAllowed
 from storage.consultants import ConsultantRepo
 from storage.cooperatives import CooperativeRepo
 from storage.db import Database, from_utc_text

@@ -1,10 +1,10 @@
-"""bot/triage.py with the real matcher and the shipped FAQ: what a question turns into."""
+"""bot/triage/service.py with the real matcher and the shipped FAQ: what a question turns into."""
 from __future__ import annotations
 
 import pytest
 
-from bot.texts import TELEGRAM_TEXT_LIMIT, Texts, escape
-from bot.triage import (MAX_CANDIDATES, MAX_RELATED, Knowledge, entry_title, normalize_question, paginate,
+from bot.core.texts import TELEGRAM_TEXT_LIMIT, Texts, escape
+from bot.triage.service import (MAX_CANDIDATES, MAX_RELATED, Knowledge, entry_title, normalize_question, paginate,
                         render_entry, shipped_knowledge)
 from knowledge.loader import Entry
 

@@ -1,12 +1,12 @@
-"""The triage log (storage/triage.py) and `python -m bot kb misses` (bot/triage_report.py)."""
+"""The triage log (storage/triage.py) and `python -m bot kb misses` (bot/triage/report.py)."""
 from __future__ import annotations
 
 import asyncio
 
 import pytest
 
-from bot.triage import misses, shipped_knowledge
-from bot.triage_report import cmd_misses, format_misses
+from bot.triage.service import misses, shipped_knowledge
+from bot.triage.report import cmd_misses, format_misses
 from storage.db import Database, NotFound
 from storage.triage import TriageRepo
 from storage.users import UserRepo

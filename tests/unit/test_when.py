@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.when import meeting_reminder_times, parse_date, parse_when
+from bot.core.when import meeting_reminder_times, parse_date, parse_when
 
 pytestmark = pytest.mark.unit
 

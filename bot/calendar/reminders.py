@@ -1,6 +1,6 @@
 """Obligation reminders: which are due now for which cooperative, queued once.
 
-Telegram-free. The date rules are `bot.obligations` (data file `bot/data/obligations.toml`);
+Telegram-free. The date rules are `bot.calendar.obligations` (data file `bot/calendar/data/obligations.toml`);
 this module turns the database records into its `Records`, asks it what is due at `now`, and
 queues outbox rows. Idempotency: every reminder, follow-up and alert has a stable key that is
 claimed in `sent_reminders` in the same transaction as its outbox rows, so a retried tick, a
@@ -13,8 +13,8 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
-from bot.buttons import Button, Keyboard, callback
-from bot.obligations import (
+from bot.core.buttons import Button, Keyboard, callback
+from bot.calendar.obligations import (
     CooperativeCalendarInput,
     FollowUp,
     Obligation,
@@ -29,9 +29,9 @@ from bot.obligations import (
     local_today,
     snooze_until,
 )
-from bot.obligation_rules import Rules
-from bot.outbox import Outbox
-from bot.texts import Texts
+from bot.calendar.rules import Rules
+from bot.core.outbox import Outbox
+from bot.core.texts import Texts
 from storage.consultants import ConsultantRepo
 from storage.cooperatives import Cooperative, CooperativeRepo
 from storage.db import Database

@@ -12,9 +12,9 @@ from datetime import datetime, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Mapping, Sequence
 
-from bot.governance import GOVERNANCE_QUESTIONS, GovernanceResult, score_governance, validate_answer
-from bot.health import HEALTH_STEPS, Band, HealthResult, score, validate_figure
-from bot.money import MoneyError, format_rupiah, parse_money
+from bot.health.governance import GOVERNANCE_QUESTIONS, GovernanceResult, score_governance, validate_answer
+from bot.health.scoring import HEALTH_STEPS, Band, HealthResult, score, validate_figure
+from bot.health.money import MoneyError, format_rupiah, parse_money
 
 FINANCIAL, GOVERNANCE = "financial", "governance"
 KINDS = (FINANCIAL, GOVERNANCE)
@@ -73,7 +73,7 @@ def go_back(kind: str, answers: Mapping[str, object]) -> dict:
 # ---- reading answers -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Problem:
-    """Why an answer cannot be kept: a `bot.health.problem_question` code; `detail` is the
+    """Why an answer cannot be kept: a `bot.health.scoring.problem_question` code; `detail` is the
     money parser's reason when the text was not an amount."""
     code: str
     detail: str | None = None

@@ -2,7 +2,7 @@
 Peraturan Deputi Bidang Pengawasan Kemenkop UKM No. 06/Per/Dep.6/IV/2016.
 
 Everything regulation-specific (weights, formulas, credit scales, the figures to ask, advice)
-lives in bot/data/health_ratios.toml; this module only applies it.
+lives in bot/health/data/health_ratios.toml; this module only applies it.
 
 Scoring rules:
 * ratio score = credit (0..100) x sub_weight / 100; aspect score = sum of its ratio scores.
@@ -25,7 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import Mapping
 
-from bot.health_table import HUNDRED, Figure, Ratio, Table, Undefined, load_table
+from bot.health.table import HUNDRED, Figure, Ratio, Table, Undefined, load_table
 
 __all__ = [
     "Band", "band_for", "Step", "HEALTH_STEPS", "TABLE", "RatioResult", "AspectResult",

@@ -13,7 +13,7 @@ import re
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
 from markupsafe import Markup
 
-from bot.settings import LANGUAGES
+from bot.core.settings import LANGUAGES
 
 TELEGRAM_TEXT_LIMIT = 4096
 TELEGRAM_CAPTION_LIMIT = 1024

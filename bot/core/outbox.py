@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.buttons import Keyboard, keyboard_to_api
+from bot.core.buttons import Keyboard, keyboard_to_api
 from storage.db import Executor
 from storage.outbox import OutboxRepo
 

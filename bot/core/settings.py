@@ -133,7 +133,7 @@ class Settings(BaseSettings):
     @field_validator("office_hours")
     @classmethod
     def _office_hours(cls, v: str) -> str:
-        from bot.office_hours import parse_spec  # local: keeps settings' import light
+        from bot.core.office_hours import parse_spec  # local: keeps settings' import light
 
         try:
             parse_spec(v)

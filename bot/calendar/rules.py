@@ -1,4 +1,4 @@
-"""Loading and checking the obligation rules data file (`bot/data/obligations.toml`).
+"""Loading and checking the obligation rules data file (`bot/calendar/data/obligations.toml`).
 
 Kept apart from the calendar so that the office's data file and its validation have one home.
 """

@@ -1,17 +1,17 @@
 """Finishing a health check and what follows it, with no Telegram: the result stored, the
 conversation closed and, for a result of Dalam Pengawasan or worse or a governance red flag,
 the staff-group alert queued in the outbox, all in one transaction; and the preventive
-ticket a consultant opens from that alert (bot/tickets.py)."""
+ticket a consultant opens from that alert (bot/tickets/service.py)."""
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
 
-from bot import health_flow as hf
-from bot.buttons import Button, callback
-from bot.outbox import Outbox
-from bot.settings import Settings
-from bot.texts import Texts
+from bot.health import flow as hf
+from bot.core.buttons import Button, callback
+from bot.core.outbox import Outbox
+from bot.core.settings import Settings
+from bot.core.texts import Texts
 from storage.consultants import ConsultantRepo
 from storage.cooperatives import Cooperative, CooperativeRepo
 from storage.db import Database, Executor
@@ -20,7 +20,7 @@ from storage.health import HealthCheck, HealthRepo
 from storage.users import UserRepo
 
 ALERT_KIND = "alert"
-TICKETS_MODULE = "bot.tickets"
+TICKETS_MODULE = "bot.tickets.service"
 TICKET_CATEGORY = {hf.FINANCIAL: "keuangan", hf.GOVERNANCE: "tata_kelola"}
 
 
@@ -28,7 +28,7 @@ TICKET_CATEGORY = {hf.FINANCIAL: "keuangan", hf.GOVERNANCE: "tata_kelola"}
 class Finished:
     check: HealthCheck
     cooperative: Cooperative
-    result: object  # bot.health.HealthResult | bot.governance.GovernanceResult
+    result: object  # bot.health.scoring.HealthResult | bot.health.governance.GovernanceResult
     view: dict  # health_flow.financial_view / governance_view, in the manager's language
     needs_alert: bool
     newly: bool  # False when the check had already been finished (a retried update)
@@ -75,7 +75,7 @@ async def finish(db: Database, outbox: Outbox, texts: Texts, settings: Settings,
 
 
 class TicketsUnavailable(Exception):
-    """bot.tickets (another journey) is not installed in this build."""
+    """bot.tickets.service (another journey) is not installed in this build."""
 
 
 @dataclass(frozen=True)

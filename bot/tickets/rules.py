@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.office_hours import OfficeHours
+from bot.core.office_hours import OfficeHours
 
 SERVICES = ("preventif", "kuratif")
 CATEGORIES: dict[str, tuple[str, ...]] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from statistics import median
 
-from bot.ticket_rules import OPEN
+from bot.tickets.rules import OPEN
 from storage.db import from_utc_text
 
 

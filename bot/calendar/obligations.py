@@ -1,7 +1,7 @@
 """The obligation calendar: which dates a cooperative must meet, and when to remind it.
 
-Pure functions over an explicit `today`/`now`; the rules come from `bot/data/obligations.toml`
-(schema at its top; loaded and checked by `bot.obligation_rules`). Nothing here knows about
+Pure functions over an explicit `today`/`now`; the rules come from `bot/calendar/data/obligations.toml`
+(schema at its top; loaded and checked by `bot.calendar.rules`). Nothing here knows about
 Telegram or storage: the caller records what the cooperative told it in `Records` and makes
 sending idempotent with the reminder keys.
 
@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.obligation_rules import (
+from bot.calendar.rules import (
     KINDS,
     Rule,
     Rules,

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from markupsafe import Markup
 
-from bot.texts import TELEGRAM_TEXT_LIMIT, Texts
+from bot.core.texts import TELEGRAM_TEXT_LIMIT, Texts
 from knowledge.loader import Category, Entry, load_categories, load_entries
 from knowledge.matcher import Matcher, Result
 from knowledge.normalize import normalize_text

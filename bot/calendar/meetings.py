@@ -11,11 +11,11 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from bot.buttons import Button, Keyboard, callback
-from bot.outbox import Outbox
-from bot.reminders import Clock
-from bot.texts import Texts
-from bot.when import meeting_reminder_times
+from bot.core.buttons import Button, Keyboard, callback
+from bot.core.outbox import Outbox
+from bot.calendar.reminders import Clock
+from bot.core.texts import Texts
+from bot.core.when import meeting_reminder_times
 from storage.cooperatives import CooperativeRepo, Manager
 from storage.db import Database, Executor
 from storage.meetings import Answer, Meeting, MeetingRepo

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from bot.settings import Settings
-from bot.triage import misses
+from bot.core.settings import Settings
+from bot.triage.service import misses
 from storage.db import Database
 from storage.triage import MissRow
 

@@ -1,4 +1,4 @@
-"""Load and check the health-check data table (bot/data/health_ratios.toml).
+"""Load and check the health-check data table (bot/health/data/health_ratios.toml).
 
 The table is data a consultant edits, so the loader is strict: every inconsistency (weights
 that do not add up, a scale with a gap, a formula naming an unknown figure) fails at load with

@@ -9,7 +9,7 @@ import matplotlib
 matplotlib.use("Agg")  # headless: must precede the pyplot import
 import matplotlib.pyplot as plt  # noqa: E402
 
-from bot.health import Band, HealthResult  # noqa: E402
+from bot.health.scoring import Band, HealthResult  # noqa: E402
 
 __all__ = ["render_chart"]
 

@@ -8,13 +8,13 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.outbox import Outbox
-from bot.settings import Settings
-from bot.texts import Texts
+from bot.core.outbox import Outbox
+from bot.core.settings import Settings
+from bot.core.texts import Texts
 from storage.db import Database
 
 if TYPE_CHECKING:
-    from bot.delivery import DeliveryWorker
+    from bot.core.delivery import DeliveryWorker
 
 SERVICES_KEY = "services"
 

@@ -1,9 +1,9 @@
 """Cek tata kelola: the governance questionnaire for every cooperative.
 
-Questions, points, red flags and the scale live in bot/data/governance.toml (its header
+Questions, points, red flags and the scale live in bot/health/data/governance.toml (its header
 states the scale). In short: points earned / points possible x 100, rounded half-up to 2
 decimals; "does not apply" answers leave the question out of the maximum; unanswered
-questions count 0; the four bands are the health check's (`bot.health.band_for`); any red
+questions count 0; the four bands are the health check's (`bot.health.scoring.band_for`); any red
 flag caps the band at Dalam Pengawasan and makes `needs_alert` true.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Mapping
 
-from bot.health import Band, band_for
+from bot.health.scoring import Band, band_for
 
 __all__ = [
     "Choice", "Question", "RedFlag", "Answer", "GovernanceResult", "GOVERNANCE_QUESTIONS",

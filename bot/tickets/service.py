@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from bot import ticket_rules as rules
-from bot.buttons import Button, Keyboard, callback
-from bot.office_hours import OfficeHours
-from bot.outbox import Outbox
-from bot.settings import Settings
-from bot.texts import TELEGRAM_CAPTION_LIMIT, Texts
-from bot.ticket_rules import Actor, NotAllowed, number  # noqa: F401  (re-exported for callers)
+from bot.tickets import rules
+from bot.core.buttons import Button, Keyboard, callback
+from bot.core.office_hours import OfficeHours
+from bot.core.outbox import Outbox
+from bot.core.settings import Settings
+from bot.core.texts import TELEGRAM_CAPTION_LIMIT, Texts
+from bot.tickets.rules import Actor, NotAllowed, number  # noqa: F401  (re-exported for callers)
 from storage.consultants import ConsultantRepo
 from storage.cooperatives import CooperativeRepo
 from storage.db import Database, Executor, from_utc_text, utcnow

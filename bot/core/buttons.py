@@ -43,3 +43,31 @@ def callback(*parts: object) -> str:
     if len(data.encode()) > MAX_CALLBACK_BYTES:
         raise ValueError(f"callback data over 64 bytes: {data!r}")
     return data
+
+
+@dataclass(frozen=True)
+class Callback:
+    """Parsed callback data. Parsing only splits: the handler must still re-check who pressed
+    and whether the state still allows it, because data can be forged or stale."""
+    prefix: str
+    action: str
+    args: tuple[str, ...] = ()
+
+    def arg(self, index: int = 0, default: str | None = None) -> str | None:
+        return self.args[index] if index < len(self.args) else default
+
+    def int_arg(self, index: int = 0) -> int | None:
+        """The argument as an int, or None when it is missing or not a number (a forged press)."""
+        value = self.arg(index)
+        try:
+            return int(value) if value is not None else None
+        except ValueError:
+            return None
+
+
+def parse_callback(data: str | None, maxsplit: int = -1) -> Callback | None:
+    """The one parser for what `callback()` builds; None for data that is not ours."""
+    if not data or ":" not in data:
+        return None
+    prefix, action, *args = data.split(":", maxsplit + 1 if maxsplit >= 0 else -1)
+    return Callback(prefix, action, tuple(args))

@@ -18,10 +18,10 @@ from datetime import date, datetime
 
 from markupsafe import Markup
 
-from bot.domain import COOPERATIVE_KINDS, KECAMATAN
-from bot.obligations import latest_closed_fy
-from bot.outbox import Outbox
-from bot.texts import Texts
+from bot.core.domain import COOPERATIVE_KINDS, KECAMATAN
+from bot.calendar.obligations import latest_closed_fy
+from bot.core.outbox import Outbox
+from bot.core.texts import Texts
 from storage.broadcasts import RECIPIENT_KIND, Broadcast, BroadcastRepo, Counts
 from storage.db import Database, Executor
 from storage.outbox import OutboxRow

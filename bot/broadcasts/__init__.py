@@ -1,0 +1,1 @@
+"""Broadcasts from the office to managers. No Telegram."""

@@ -1,0 +1,1 @@
+"""The obligation calendar: legal obligations and their rules, reminders, meetings. No Telegram."""

@@ -1,0 +1,1 @@
+"""Registration of managers and cooperatives. No Telegram."""

@@ -1,0 +1,1 @@
+"""Tickets: the consultation ticket service, its state rules and statistics. No Telegram."""

@@ -1,0 +1,1 @@
+"""FAQ triage: logging questions and outcomes, the misses report. No Telegram."""
