@@ -1,15 +1,28 @@
 """The persistent outbox: rows in, one delivery worker out.
 
-Ordering: within one chat, rows go strictly in id order (a row waiting for a retry holds back
-the later rows of its chat); different chats proceed in parallel.
+Ordering (issue 16, fair share): a chat's rows form queues by source (`ticket:12`, `broadcast:3`;
+unreferenced rows share one), each kept strictly in id order. When a chat is free, its next row
+is the head of a live-lane queue before any bulk one, and among those the queue served least
+recently (round robin), so one ticket's backlog never holds another ticket's relay and a
+broadcast yields to a relay without losing its place. A row waiting for a retry holds back the
+whole chat (Telegram's 429 is per chat); different chats proceed in parallel.
+
+Merging: a pending text row with a `coalesce_key` takes the text of the rows right behind it in
+its queue with the same key (up to Telegram's 4096 characters); those rows are marked
+`merged_into` it and share its outcome, so a burst of relays costs the group one message.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 
 from storage.db import Executor, to_utc_text, utcnow
+
+LIVE, BULK = 0, 1          # lanes: relays and replies of live conversations; broadcasts, reports, digests
+MESSAGE_LIMIT = 4096       # Telegram's text length (counted on the HTML, which is never shorter)
+MERGE_SEPARATOR = "\n\n"
 
 
 @dataclass(frozen=True)
@@ -27,6 +40,12 @@ class OutboxRow:
     sent_message_id: int | None
     last_error: str | None
     sent_at: str | None = None
+    lane: int = LIVE
+    source: str = ""
+    coalesce_key: str | None = None
+    merged_into: int | None = None
+    not_before: str = ""
+    merged: int = 0            # rows merged into this one when the worker picked it (not stored)
 
 
 def _row(r) -> OutboxRow:
@@ -35,7 +54,36 @@ def _row(r) -> OutboxRow:
         payload=json.loads(r["payload"]), ref_type=r["ref_type"], ref_id=r["ref_id"],
         status=r["status"], attempts=r["attempts"], dedupe_key=r["dedupe_key"],
         sent_message_id=r["sent_message_id"], last_error=r["last_error"], sent_at=r["sent_at"],
+        lane=r["lane"], source=r["source"], coalesce_key=r["coalesce_key"], merged_into=r["merged_into"],
+        not_before=r["not_before"],
     )
+
+
+def source_of(ref_type: str | None, ref_id: int | None) -> str:
+    return f"{ref_type}:{ref_id}" if ref_type is not None else ""
+
+
+def pick_head(heads: list[OutboxRow], now: str, turns: Mapping[tuple[int, str], int],
+              holds: Mapping[tuple[int, str], str]) -> tuple[OutboxRow | None, list[OutboxRow]]:
+    """The next row of one chat from the heads of its queues, and the heads held back to gather
+    a burst (`holds`: (chat, source) -> when its next merged message may go).
+
+    Live before bulk; then the queue served least recently (`turns`: (chat, source) -> a counter
+    of the last time it was served, 0 = never); then the oldest row."""
+    if any(h.status == "sending" for h in heads):
+        return None, []  # the chat is in flight
+    if any(h.attempts and h.last_error and h.not_before > now for h in heads):
+        return None, []  # a retry (429, 5xx) holds back the whole chat
+    ready = [h for h in heads if h.status == "pending" and h.not_before <= now]
+    held = [h for h in ready if h.coalesce_key and not h.attempts and holds.get((h.chat_id, h.source), "") > now]
+    ready = [h for h in ready if h not in held]
+    if not ready:
+        return None, held
+    return min(ready, key=lambda h: (h.lane, turns.get((h.chat_id, h.source), 0), h.id)), held
+
+
+def merged_text(texts: list[str]) -> str:
+    return MERGE_SEPARATOR.join(texts)
 
 
 class OutboxRepo:
@@ -45,16 +93,17 @@ class OutboxRepo:
     async def add(
         self, *, kind: str, chat_id: int, method: str, payload: dict,
         dedupe_key: str | None = None, ref_type: str | None = None, ref_id: int | None = None,
-        not_before: datetime | None = None,
+        not_before: datetime | None = None, lane: int = LIVE, coalesce_key: str | None = None,
     ) -> int | None:
         """Insert once per dedupe_key; returns the new id, or None if it was already queued."""
         now = utcnow()
         cur = await self.db.execute(
             "INSERT INTO outbox (dedupe_key, kind, chat_id, method, payload, ref_type, ref_id, "
-            "not_before, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(dedupe_key) DO NOTHING",
+            "not_before, created_at, updated_at, lane, source, coalesce_key) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING",
             (dedupe_key, kind, chat_id, method, json.dumps(payload, ensure_ascii=False),
-             ref_type, ref_id, to_utc_text(not_before) if not_before else now, now, now),
+             ref_type, ref_id, to_utc_text(not_before) if not_before else now, now, now,
+             lane, source_of(ref_type, ref_id), coalesce_key),
         )
         return cur.lastrowid if cur.rowcount else None
 
@@ -76,16 +125,83 @@ class OutboxRepo:
         sql = "SELECT * FROM outbox" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
         return [_row(r) for r in await self.db.fetchall(sql, params)]
 
-    async def due(self, limit: int, exclude_chats: set[int] = frozenset()) -> list[OutboxRow]:
-        """The head row of each chat's queue, if it is due now."""
+    async def due(self, limit: int, exclude_chats: set[int] = frozenset(),
+                  turns: Mapping[tuple[int, str], int] | None = None,
+                  holds: Mapping[tuple[int, str], str] | None = None,
+                  held: list[OutboxRow] | None = None) -> list[OutboxRow]:
+        """The next row of up to `limit` chats (see the module's ordering), chats with live rows
+        first. Heads held back to gather a burst are appended to `held`."""
+        now = utcnow()
+        # 1. Which chats: those with a due queue head, live lanes first, then the oldest head.
+        chats = await self.db.fetchall(
+            "SELECT o.chat_id FROM outbox o JOIN ("
+            "  SELECT MIN(id) AS id FROM outbox WHERE status IN ('pending', 'sending') "
+            "  GROUP BY chat_id, source) h ON h.id = o.id "
+            "WHERE o.status = 'pending' AND o.not_before <= ? "
+            "GROUP BY o.chat_id ORDER BY MIN(o.lane), MIN(o.id) LIMIT ?",
+            (now, limit + len(exclude_chats)),
+        )
+        chat_ids = [r[0] for r in chats if r[0] not in exclude_chats][:limit]
+        if not chat_ids:
+            return []
+        # 2. All queue heads of those chats (one, mostly), then the fair pick in each.
+        marks = ",".join("?" * len(chat_ids))
         rows = await self.db.fetchall(
             "SELECT o.* FROM outbox o JOIN ("
-            "  SELECT chat_id, MIN(id) AS id FROM outbox WHERE status IN ('pending', 'sending') "
-            "  GROUP BY chat_id) h ON h.id = o.id "
-            "WHERE o.status = 'pending' AND o.not_before <= ? ORDER BY o.id LIMIT ?",
-            (utcnow(), limit + len(exclude_chats)),
+            f"  SELECT MIN(id) AS id FROM outbox WHERE status IN ('pending', 'sending') AND chat_id IN ({marks}) "
+            "  GROUP BY chat_id, source) h ON h.id = o.id",
+            chat_ids,
         )
-        return [r for r in map(_row, rows) if r.chat_id not in exclude_chats][:limit]
+        heads: dict[int, list[OutboxRow]] = {}
+        for row in map(_row, rows):
+            heads.setdefault(row.chat_id, []).append(row)
+        picked = []
+        for chat in chat_ids:
+            row, waiting = pick_head(heads.get(chat, []), now, turns or {}, holds or {})
+            if row is not None:
+                picked.append(row)
+            if held is not None:
+                held += waiting
+        return picked
+
+    async def hold(self, row_id: int, until: datetime) -> None:
+        """Not before `until` (a queue gathering a burst); not a retry, so the chat's other queues go on."""
+        await self.db.execute("UPDATE outbox SET not_before = ?, updated_at = ? WHERE id = ?",
+                              (to_utc_text(until), utcnow(), row_id))
+
+    async def merge_burst(self, row: OutboxRow, max_chars: int = MESSAGE_LIMIT) -> OutboxRow:
+        """`row` (being sent) takes the text of the pending rows right behind it in its queue with
+        the same coalescing key, as long as the whole fits in one message. One transaction: the
+        merged rows are marked `merged_into` and share the row's outcome (sent, failed, blocked)."""
+        if not row.coalesce_key or row.method != "send_message" or "reply_markup" in row.payload:
+            return row
+        followers = await self.db.fetchall(
+            "SELECT * FROM outbox WHERE status = 'pending' AND chat_id = ? AND source = ? AND id > ? "
+            "ORDER BY id LIMIT 200", (row.chat_id, row.source, row.id),
+        )
+        texts, taken, size = [row.payload["text"]], [], len(row.payload["text"])
+        for follower in map(_row, followers):
+            text = follower.payload.get("text", "")
+            if (follower.coalesce_key != row.coalesce_key or follower.method != "send_message"
+                    or "reply_markup" in follower.payload or follower.not_before > utcnow()
+                    or size + len(MERGE_SEPARATOR) + len(text) > max_chars):
+                break
+            texts.append(text)
+            taken.append(follower.id)
+            size += len(MERGE_SEPARATOR) + len(text)
+        if not taken:
+            return row
+        payload = {**row.payload, "text": merged_text(texts)}
+        marks = ",".join("?" * len(taken))
+        async with self.db.transaction() as tx:
+            now = utcnow()
+            await tx.execute("UPDATE outbox SET payload = ?, updated_at = ? WHERE id = ?",
+                             (json.dumps(payload, ensure_ascii=False), now, row.id))
+            await tx.execute(
+                f"UPDATE outbox SET status = 'sending', merged_into = ?, attempts = attempts + 1, updated_at = ? "
+                f"WHERE id IN ({marks}) AND status = 'pending'", (row.id, now, *taken),
+            )
+        return OutboxRow(**{**row.__dict__, "payload": payload, "merged": row.merged + len(taken)})
 
     async def next_due_at(self) -> datetime | None:
         r = await self.db.fetchone("SELECT MIN(not_before) FROM outbox WHERE status = 'pending'")
@@ -108,14 +224,21 @@ class OutboxRepo:
             (utcnow(), *row_ids),
         )
 
-    async def mark_sent_many(self, sent: list[tuple[int, int | None]]) -> None:
-        """One transaction for a batch: a broadcast's throughput is bounded by these writes."""
+    async def mark_sent_many(self, sent: list[tuple[int, int | None]], merged: set[int] = frozenset()) -> None:
+        """One transaction for a batch: a broadcast's throughput is bounded by these writes.
+        `merged`: ids of rows that carried others' text; those rows are marked sent with them."""
         now = utcnow()
         await self.db.executemany(
             "UPDATE outbox SET status = 'sent', sent_message_id = ?, sent_at = ?, updated_at = ?, "
             "last_error = NULL WHERE id = ?",
             [(message_id, now, now, row_id) for row_id, message_id in sent],
         )
+        if merged:
+            await self.db.executemany(
+                "UPDATE outbox SET status = 'sent', sent_message_id = ?, sent_at = ?, updated_at = ? "
+                "WHERE merged_into = ? AND status = 'sending'",
+                [(message_id, now, now, row_id) for row_id, message_id in sent if row_id in merged],
+            )
 
     async def mark_sent(self, row_id: int, message_id: int | None) -> None:
         now = utcnow()
@@ -135,8 +258,9 @@ class OutboxRepo:
     async def mark_final(self, row_id: int, status: str, error: str) -> None:
         """'failed' (Telegram refused for good) or 'blocked' (the user blocked the bot)."""
         await self.db.execute(
-            "UPDATE outbox SET status = ?, last_error = ?, updated_at = ? WHERE id = ?",
-            (status, error[:500], utcnow(), row_id),
+            "UPDATE outbox SET status = ?, last_error = ?, updated_at = ? "
+            "WHERE id = ? OR (merged_into = ? AND status = 'sending')",
+            (status, error[:500], utcnow(), row_id, row_id),
         )
 
     async def update_payload(self, row_id: int, payload: dict) -> None:
@@ -147,9 +271,11 @@ class OutboxRepo:
 
     async def requeue_interrupted(self) -> int:
         """Rows caught mid-send by a crash: Telegram may or may not have them. Sending again
-        risks one duplicate; not sending risks a loss. We choose to send again."""
+        risks one duplicate; not sending risks a loss. We choose to send again. Rows merged into
+        another stay with it: its payload carries their text."""
         cur = await self.db.execute(
-            "UPDATE outbox SET status = 'pending', updated_at = ? WHERE status = 'sending'", (utcnow(),)
+            "UPDATE outbox SET status = 'pending', updated_at = ? WHERE status = 'sending' AND merged_into IS NULL",
+            (utcnow(),),
         )
         return cur.rowcount
 

@@ -4,6 +4,13 @@ It is infrastructure, not a clinic service, so it may import `telegram`. Global 
 rate limits are kept by PTB's AIORateLimiter on the bot; this worker keeps order within a chat,
 persists every outcome, retries 429 after `retry_after` and 5xx/network errors with backoff,
 and marks users who blocked the bot as inactive.
+
+Fair share (issue 16): in each chat the next row is chosen by `storage.outbox.pick_head` (live
+before bulk, then the source served least recently: round robin). A row with a coalescing key
+takes the same-key text rows queued right behind it (one message instead of many), and its
+source then waits `burst_window` seconds before its next merged message, gathering the rest of
+a burst meanwhile while other sources of the chat go on: a flood costs a group one message per
+window instead of its whole 20-a-minute allowance.
 """
 from __future__ import annotations
 
@@ -19,8 +26,8 @@ from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from storage.db import Database
-from storage.outbox import OutboxRepo, OutboxRow
+from storage.db import Database, from_utc_text, to_utc_text
+from storage.outbox import LIVE, OutboxRepo, OutboxRow
 from storage.users import UserRepo
 
 log = logging.getLogger(__name__)
@@ -44,7 +51,7 @@ class DeliveryHooks:
 
 class DeliveryWorker:
     def __init__(self, bot: Bot, db: Database, *, concurrency: int = 32, max_attempts: int = 10,
-                 idle_poll: float = 1.0) -> None:
+                 idle_poll: float = 1.0, burst_window: float = 10.0) -> None:
         self.bot = bot
         self.repo = OutboxRepo(db)
         self.users = UserRepo(db)
@@ -59,6 +66,10 @@ class DeliveryWorker:
         self._sent: list[tuple[OutboxRow, int | None]] = []
         self._task: asyncio.Task | None = None
         self._stopping = False
+        self.burst_window = burst_window
+        self._turn = 0
+        self._turns: dict[tuple[int, str], int] = {}   # (chat, source) -> when last served (live lane)
+        self._holds: dict[tuple[int, str], str] = {}   # (chat, source) -> next merged message not before
 
     def register(self, kind: str, hooks: DeliveryHooks) -> None:
         self._hooks[kind] = hooks
@@ -98,8 +109,7 @@ class DeliveryWorker:
             try:
                 await self._record_sent()
                 free = self.concurrency - len(self._inflight)
-                rows = await self.repo.due(free, exclude_chats=set(self._inflight)) if free > 0 else []
-                await self.repo.mark_sending_many([row.id for row in rows])
+                rows = await self._pick(free) if free > 0 else []
                 for row in rows:
                     task = asyncio.create_task(self._deliver(row), name=f"outbox:{row.id}")
                     self._inflight[row.chat_id] = task
@@ -114,11 +124,38 @@ class DeliveryWorker:
             await asyncio.gather(*self._inflight.values(), return_exceptions=True)
         await self._record_sent()
 
+    async def _pick(self, free: int) -> list[OutboxRow]:
+        """The next row of up to `free` chats, marked sending; bursts merged (module docstring)."""
+        held: list[OutboxRow] = []
+        rows = await self.repo.due(free, exclude_chats=set(self._inflight), turns=self._turns,
+                                   holds=self._holds, held=held)
+        for row in held:  # not due until its hold ends, so the loop sleeps instead of spinning
+            await self.repo.hold(row.id, from_utc_text(self._holds[(row.chat_id, row.source)]))
+        await self.repo.mark_sending_many([row.id for row in rows])
+        if len(self._turns) > 5000:  # forget the oldest turns; they only matter among busy sources
+            self._turns = dict(sorted(self._turns.items(), key=lambda kv: kv[1])[-1000:])
+        picked = []
+        for row in rows:
+            if row.lane == LIVE and row.source:
+                self._turn += 1
+                self._turns[(row.chat_id, row.source)] = self._turn
+            if row.coalesce_key:
+                row = await self.repo.merge_burst(row)
+                if self.burst_window > 0:
+                    until = datetime.now(timezone.utc) + timedelta(seconds=self.burst_window)
+                    self._holds[(row.chat_id, row.source)] = to_utc_text(until)
+            picked.append(row)
+        if len(self._holds) > 1000:
+            now = to_utc_text(datetime.now(timezone.utc))
+            self._holds = {k: v for k, v in self._holds.items() if v > now}
+        return picked
+
     async def _record_sent(self) -> None:
         if not self._sent:
             return
         batch, self._sent = self._sent, []
-        await self.repo.mark_sent_many([(row.id, message_id) for row, message_id in batch])
+        await self.repo.mark_sent_many([(row.id, message_id) for row, message_id in batch],
+                                       merged={row.id for row, _ in batch if row.coalesce_key})
         for row, message_id in batch:
             hooks = self._hooks.get(row.kind)
             if hooks and hooks.sent:

@@ -1,5 +1,10 @@
 """The one way out for everything that must arrive (house.md: relays, reminders, alerts,
-broadcasts). Callers describe a message; the delivery worker sends it, once."""
+broadcasts). Callers describe a message; the delivery worker sends it, once.
+
+Fair share (issue 16): rows of kinds in BULK_KINDS (or `bulk=True`) go in the bulk lane and
+yield to live traffic in the same chat and across chats, keeping their own order. A text row
+with a `coalesce_key` (e.g. "relay:12": one ticket, one destination) may be sent together with
+the rows right behind it that carry the same key, as one message (storage/outbox.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -7,7 +12,17 @@ from datetime import datetime
 
 from bot.core.buttons import Keyboard, keyboard_to_api
 from storage.db import Executor
-from storage.outbox import OutboxRepo
+from storage.outbox import BULK, LIVE, OutboxRepo
+
+# Bulk traffic: many recipients or long reports that can wait a little for a live conversation.
+BULK_KINDS = frozenset({"broadcast", "broadcast_progress", "report", "digest", "reminder", "meeting_reminder"})
+BULK_PREFIXES = ("report", "digest")
+
+
+def lane_of(kind: str, bulk: bool | None = None) -> int:
+    if bulk is None:
+        bulk = kind in BULK_KINDS or kind.startswith(BULK_PREFIXES)
+    return BULK if bulk else LIVE
 
 
 class Outbox:
@@ -20,10 +35,12 @@ class Outbox:
         return Outbox(db, self._wake)
 
     async def _add(self, kind: str, chat_id: int, method: str, payload: dict, *, dedupe_key: str | None,
-                   ref: tuple[str, int] | None, not_before: datetime | None) -> int | None:
+                   ref: tuple[str, int] | None, not_before: datetime | None, bulk: bool | None = None,
+                   coalesce_key: str | None = None) -> int | None:
         row_id = await self.repo.add(
             kind=kind, chat_id=chat_id, method=method, payload=payload, dedupe_key=dedupe_key,
             ref_type=ref[0] if ref else None, ref_id=ref[1] if ref else None, not_before=not_before,
+            lane=lane_of(kind, bulk), coalesce_key=coalesce_key,
         )
         self._wake()
         return row_id
@@ -31,7 +48,10 @@ class Outbox:
     async def send_text(self, chat_id: int, html: str, *, kind: str, keyboard: Keyboard | None = None,
                         thread_id: int | None = None, reply_to: int | None = None,
                         dedupe_key: str | None = None, ref: tuple[str, int] | None = None,
-                        not_before: datetime | None = None, disable_preview: bool = True) -> int | None:
+                        not_before: datetime | None = None, disable_preview: bool = True,
+                        bulk: bool | None = None, coalesce_key: str | None = None) -> int | None:
+        """`coalesce_key`: rows with the same key queued right behind each other may go out as
+        one message (each row's text keeps its own label); `bulk`: overrides the kind's lane."""
         payload: dict = {"text": html, "parse_mode": "HTML"}
         if keyboard:
             payload["reply_markup"] = keyboard_to_api(keyboard)
@@ -42,7 +62,7 @@ class Outbox:
         if disable_preview:
             payload["disable_web_page_preview"] = True
         return await self._add(kind, chat_id, "send_message", payload, dedupe_key=dedupe_key,
-                               ref=ref, not_before=not_before)
+                               ref=ref, not_before=not_before, bulk=bulk, coalesce_key=coalesce_key)
 
     async def copy(self, chat_id: int, from_chat_id: int, message_id: int, *, kind: str,
                    caption_html: str | None = None, thread_id: int | None = None,

@@ -40,6 +40,17 @@ class Settings(BaseSettings):
     ticket_sla_office_hours: float = Field(default=4.0, gt=0)
     ticket_sla_check_seconds: float = Field(default=300.0, gt=0)  # how often unclaimed tickets are checked
     rate_limit: bool = True
+    # Fair share (issue 16). A burst of relays for one ticket goes to a group as one combined
+    # message per this many seconds (0: merge only what is already queued, no waiting).
+    relay_burst_seconds: float = Field(default=10.0, ge=0)
+    # The polite brake: more private messages than this in a minute earns one kind notice that
+    # everything arrives (nothing is dropped) and the per-message acknowledgements pause.
+    brake_messages_per_minute: int = Field(default=20, ge=1)
+    # Guessing limits: this many wrong join codes block further tries for the block's minutes;
+    # one user may register at most this many cooperatives. Refusals show in the status report.
+    join_code_max_wrong: int = Field(default=5, ge=1)
+    join_code_block_minutes: float = Field(default=60.0, gt=0)
+    max_registrations_per_user: int = Field(default=3, ge=1)
     # Reminders and meetings: how often the reminder tick looks at the database (seconds), and,
     # for tests and demos only, the moment the reminder clock starts at (ISO with a UTC offset).
     reminder_tick_seconds: float = Field(default=60.0, gt=0)
