@@ -68,7 +68,7 @@ def pick_head(heads: list[OutboxRow], now: str, turns: Mapping[tuple[int, str], 
     """The next row of one chat from the heads of its queues, and the heads held back to gather
     a burst (`holds`: (chat, source) -> when its next merged message may go).
 
-    Live before bulk; then the queue served least recently (`turns`: (chat, source) -> a counter
+    Live before bulk; then a row back from a retry; then the queue served least recently (`turns`: (chat, source) -> a counter
     of the last time it was served, 0 = never); then the oldest row."""
     if any(h.status == "sending" for h in heads):
         return None, []  # the chat is in flight
@@ -79,7 +79,9 @@ def pick_head(heads: list[OutboxRow], now: str, turns: Mapping[tuple[int, str], 
     ready = [h for h in ready if h not in held]
     if not ready:
         return None, held
-    return min(ready, key=lambda h: (h.lane, turns.get((h.chat_id, h.source), 0), h.id)), held
+    # a row back from a retry was already chosen: it keeps its turn
+    return min(ready, key=lambda h: (h.lane, not (h.attempts and h.last_error),
+                                     turns.get((h.chat_id, h.source), 0), h.id)), held
 
 
 def merged_text(texts: list[str]) -> str:
