@@ -48,6 +48,7 @@ class Services:
     staff_cache: TTLCache = field(default_factory=TTLCache)
     # Filled by the journeys that own them (see their handlers' `setup`):
     matcher: Any = None
+    brake: Any = None  # bot.core.brake.Brake, set by handlers/brake.py (fair share, issue 16)
     extras: dict[str, Any] = field(default_factory=dict)
 
 
