@@ -119,7 +119,8 @@ async def _queue_to_staff(tx: Executor, box: Outbox, texts: Texts, settings: Set
     header = texts.render(staff_lang(settings), "tickets.relay_in_header", number=number(ticket.id), coop=coop)
     key, ref = f"relay:{msg.chat_id}:{msg.message_id}", ("ticket", ticket.id)
     if msg.kind == "text" and msg.html and len(header) + len(msg.html) < TEXT_ROOM:
-        await box.send_text(settings.staff_chat_id, f"{header}\n{msg.html}", kind=TO_STAFF, dedupe_key=key, ref=ref)
+        await box.send_text(settings.staff_chat_id, f"{header}\n{msg.html}", kind=TO_STAFF, dedupe_key=key, ref=ref,
+                            coalesce_key=f"relay:{ticket.id}")  # a burst goes as one message (issue 16)
         return
     caption = None
     if msg.kind in CAPTIONED:
