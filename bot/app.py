@@ -50,7 +50,7 @@ OPTIONAL_JOURNEYS: tuple[str, ...] = (
     "handlers.meetings",
     "handlers.broadcasts",
     "handlers.health",
-    "handlers.brake",  # group -2: counts private messages for the polite brake (issue 16)
+    "handlers.fair_share",  # issue 16: the polite brake (group -2) and the guessing limits
 )
 
 

@@ -13,6 +13,7 @@ from bot.onboarding import service as reg
 from bot.core.buttons import Button, callback, grid
 from bot.core.domain import COOPERATIVE_KINDS, INDUSTRIAL_ESTATES, KECAMATAN, MANAGER_ROLES
 from bot.core.services import get_services
+from handlers import fair_share
 from handlers.common import Context, edit_or_reply, label, lang, reply, say, t, text_input
 from handlers.flows import current_flow, end_flow, flow, save_flow, start_flow
 from storage.cooperatives import CooperativeRepo
@@ -170,7 +171,7 @@ async def on_button(update: Update, context: Context) -> None:
             state.step = "join_code"
             await save_flow(context, state)
             await edit_or_reply(update, context, t(context, lang_, "onboarding.ask_join_code"))
-        else:
+        elif not await fair_share.registration_refused(update, context):  # per-user cap (issue 16)
             state.step = "name"
             state.data = {}
             await save_flow(context, state)
@@ -248,10 +249,13 @@ async def on_message(update: Update, context: Context, state: FlowState) -> None
 
 
 async def _join_with_code(update: Update, context: Context, state: FlowState, text: str) -> None:
+    if await fair_share.join_refused(update, context):  # too many wrong codes (issue 16)
+        return
     code = reg.normalise_join_code(text)
     coop = await CooperativeRepo(get_services(context).db).by_join_code(code) if code else None
     if coop is None:
-        await say(update, context, "onboarding.invalid_join_code")
+        if not await fair_share.join_wrong(update, context):
+            await say(update, context, "onboarding.invalid_join_code")
         return
     state.data = {"cooperative_id": coop.id}
     state.step = "join_role"
@@ -263,6 +267,8 @@ async def _join_with_code(update: Update, context: Context, state: FlowState, te
 
 async def finish_new(update: Update, context: Context, state: FlowState) -> None:
     svc = get_services(context)
+    if await fair_share.registration_refused(update, context):  # per-user cap (issue 16)
+        return
     if not reg.is_complete(state.data):
         state.step = reg.next_step(state.data, None)
         await save_flow(context, state)

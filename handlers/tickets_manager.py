@@ -13,7 +13,7 @@ from bot.tickets import rules
 from bot.tickets import service
 from bot.core.buttons import Button, callback, grid
 from bot.core.services import get_services
-from handlers import brake
+from handlers import fair_share
 from handlers.common import Context, edit_or_reply, label, lang, reply, say, t, text_input
 from handlers.flows import current_flow, end_flow, flow, save_flow, start_flow
 from storage.cooperatives import CooperativeRepo
@@ -218,7 +218,7 @@ async def _relay(update: Update, context: Context, ticket_id: int, messages: lis
             await _denied(update, context, exc)
             return
         acknowledge = acknowledge or (stored and not album_seen)
-    if acknowledge and not brake.quiet(context, update.effective_user.id):  # issue 16: one notice said it
+    if acknowledge and not fair_share.quiet(context, update.effective_user.id):  # issue 16: one notice said it
         await say(update, context, "tickets.relayed", number=rules.number(ticket_id))
 
 

@@ -41,3 +41,4 @@ def test_the_brake_lifts_after_a_quiet_minute_and_tells_again_next_time():
     clock.now += 61
     assert brake.note(1) is Pace.CALM and not brake.flooding(1)
     assert [brake.note(1) for _ in range(12)].count(Pace.STARTED) == 1
+
