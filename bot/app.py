@@ -140,7 +140,8 @@ def build_application(settings: Settings) -> Application:
 async def _post_init(app: Application) -> None:
     settings: Settings = app.bot_data["settings"]
     db = await Database.open(settings.database_path)
-    worker = DeliveryWorker(app.bot, db, burst_window=settings.relay_burst_seconds)  # fair share: issue 16
+    worker = DeliveryWorker(app.bot, db, burst_window=settings.relay_burst_seconds,  # fair share: issue 16
+                            live_reserve=settings.group_live_reserve)
     services = Services(settings=settings, db=db, texts=Texts(settings.default_language),
                         outbox=Outbox(db, worker.wake), delivery=worker)
     app.bot_data[SERVICES_KEY] = services

@@ -24,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -41,6 +42,7 @@ from bot.onboarding.service import new_join_code  # noqa: E402
 from storage.cooperatives import CooperativeRepo  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.outbox import OutboxRepo  # noqa: E402
+from storage.reminders import ReminderRepo  # noqa: E402
 from storage.users import UserRepo  # noqa: E402
 
 TOKEN = "123456:BENCHFAIR"
@@ -48,6 +50,7 @@ STAFF = -1001234567890
 CONSULTANT = 2001
 FLOODER = 1000
 QUIET = list(range(1001, 1011))
+QUIET_CLOCK = "2026-11-10T10:00:00+07:00"  # as in the end-to-end tests: no reminder is due that day
 ERROR_MARKS = ("terjadi gangguan", "something went wrong", "Bot error")
 FLOOD_RE = re.compile(r"banjir (\d+)\b")
 QUIET_RE = re.compile(r"salam dari (\d+)\b")
@@ -125,6 +128,9 @@ async def seed(path: Path) -> dict[int, int]:
         coop = await coops.create(dict(name=f"Kopkar {uid}", nik=None, kind="karyawan", company=None, estate=None,
                                        kecamatan="Setu", members=100, fy_end_month=12), new_join_code())
         await coops.add_manager(coop.id, uid, "ketua")
+        for key, period, day in (("rat", "2025", date(2026, 3, 20)), ("rat_report", "2025", date(2026, 4, 10)),
+                                 ("pengawas_review", "2026-09", date(2026, 10, 5)), ("tax_return", "2025", date(2026, 4, 20))):
+            await ReminderRepo(db).mark_done(coop.id, key, period, day, uid)  # in good standing: no reminders now
         ticket = await ticket_service.open_ticket(db, outbox, texts, settings, cooperative_id=coop.id,
                                                    manager_user_id=uid, service="kuratif", category="lainnya",
                                                    question=f"Pertanyaan {uid}", source="bench")
@@ -144,7 +150,8 @@ async def bench(args: argparse.Namespace) -> int:
             path = Path(tmp) / "bench.sqlite3"
             opened = await seed(path)
             settings = Settings(_env_file=None, bot_token=TOKEN, staff_chat_id=STAFF, admin_ids=[CONSULTANT],
-                                database_path=path, telegram_api_url=url, rate_limit=True)
+                                database_path=path, telegram_api_url=url, rate_limit=True,
+                                clock_start=QUIET_CLOCK)
             async with running_application(settings) as app, httpx.AsyncClient(timeout=60) as client:
                 svc = app.bot_data["services"]
                 await asyncio.sleep(1.0)  # start-up calls out of the way
@@ -209,6 +216,9 @@ def show(args: argparse.Namespace, report: dict, flood_rows: list, finished: flo
             seen = first_seen.get(q["n"])
             print(f"  manager {q['n']}: wrote at {q['t'] - t0:5.1f} s, relayed after "
                   f"{(seen - q['t']) if seen else float('nan'):5.1f} s")
+        for p in report["private"]:
+            if p["chat"] == FLOODER:
+                print(f"  flooder {p['t'] - t0:6.1f} s: {p['text'][:50]!r}")
         for a in arrivals:
             print(f"  staff {a['t'] - t0:6.1f} s: {a['text'][:70]!r}")
     ok = latencies and worst <= 10 and not lost and not duplicated and not errors and not missing_quiet

@@ -10,13 +10,16 @@ before bulk, then the source served least recently: round robin). A row with a c
 takes the same-key text rows queued right behind it (one message instead of many), and its
 source then waits `burst_window` seconds before its next merged message, gathering the rest of
 a burst meanwhile while other sources of the chat go on: a flood costs a group one message per
-window instead of its whole 20-a-minute allowance.
+window instead of its whole 20-a-minute allowance. Bulk rows to a group leave `live_reserve` of
+the group's 20 messages a minute to live traffic: past that they wait, keeping their place.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import warnings
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
@@ -31,6 +34,8 @@ from storage.outbox import LIVE, OutboxRepo, OutboxRow
 from storage.users import UserRepo
 
 log = logging.getLogger(__name__)
+
+GROUP_LIMIT, GROUP_WINDOW = 20, 61.0  # Telegram: 20 messages a minute in a group (with our margin)
 
 SentHook = Callable[[OutboxRow, int | None], Awaitable[None]]
 FailedHook = Callable[[OutboxRow, str], Awaitable[None]]
@@ -51,7 +56,7 @@ class DeliveryHooks:
 
 class DeliveryWorker:
     def __init__(self, bot: Bot, db: Database, *, concurrency: int = 32, max_attempts: int = 10,
-                 idle_poll: float = 1.0, burst_window: float = 10.0) -> None:
+                 idle_poll: float = 1.0, burst_window: float = 10.0, live_reserve: int = 5) -> None:
         self.bot = bot
         self.repo = OutboxRepo(db)
         self.users = UserRepo(db)
@@ -70,6 +75,8 @@ class DeliveryWorker:
         self._turn = 0
         self._turns: dict[tuple[int, str], int] = {}   # (chat, source) -> when last served (live lane)
         self._holds: dict[tuple[int, str], str] = {}   # (chat, source) -> next merged message not before
+        self.live_reserve = live_reserve
+        self._group_sends: dict[int, deque[float]] = {}  # group chat -> monotonic times of recent sends
 
     def register(self, kind: str, hooks: DeliveryHooks) -> None:
         self._hooks[kind] = hooks
@@ -131,6 +138,11 @@ class DeliveryWorker:
                                    holds=self._holds, held=held)
         for row in held:  # not due until its hold ends, so the loop sleeps instead of spinning
             await self.repo.hold(row.id, from_utc_text(self._holds[(row.chat_id, row.source)]))
+        waiting = [(row, self._group_budget_wait(row.chat_id)) for row in rows if row.lane != LIVE and row.chat_id < 0]
+        for row, wait in waiting:  # bulk leaves the group's last messages of the minute to live traffic
+            if wait > 0:
+                await self.repo.hold(row.id, datetime.now(timezone.utc) + timedelta(seconds=wait))
+        rows = [row for row in rows if not any(row is r and w > 0 for r, w in waiting)]
         await self.repo.mark_sending_many([row.id for row in rows])
         if len(self._turns) > 5000:  # forget the oldest turns; they only matter among busy sources
             self._turns = dict(sorted(self._turns.items(), key=lambda kv: kv[1])[-1000:])
@@ -149,6 +161,19 @@ class DeliveryWorker:
             now = to_utc_text(datetime.now(timezone.utc))
             self._holds = {k: v for k, v in self._holds.items() if v > now}
         return picked
+
+    def _group_budget_wait(self, chat_id: int) -> float:
+        """Seconds until a bulk row may use the group's allowance (20 in any 61 s, minus the reserve)."""
+        stamps = self._group_sends.get(chat_id)
+        if not stamps:
+            return 0.0
+        now = time.monotonic()
+        while stamps and stamps[0] <= now - GROUP_WINDOW:
+            stamps.popleft()
+        allowed = max(1, GROUP_LIMIT - self.live_reserve)
+        if len(stamps) < allowed:
+            return 0.0
+        return stamps[len(stamps) - allowed] + GROUP_WINDOW - now
 
     async def _record_sent(self) -> None:
         if not self._sent:
@@ -220,6 +245,8 @@ class DeliveryWorker:
             await self._final(row, hooks, "failed", repr(exc))
             return
         self._sent.append((row, message_id))
+        if row.chat_id < 0:
+            self._group_sends.setdefault(row.chat_id, deque()).append(time.monotonic())
         self._wake.set()
 
     async def _final(self, row: OutboxRow, hooks: DeliveryHooks, status: str, error: str) -> None:

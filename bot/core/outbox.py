@@ -15,7 +15,8 @@ from storage.db import Executor
 from storage.outbox import BULK, LIVE, OutboxRepo
 
 # Bulk traffic: many recipients or long reports that can wait a little for a live conversation.
-BULK_KINDS = frozenset({"broadcast", "broadcast_progress", "report", "digest", "reminder", "meeting_reminder"})
+BULK_KINDS = frozenset({"broadcast", "broadcast_progress", "report", "digest", "reminder", "meeting_reminder",
+                        "ask_if_held", "alert_consultant"})
 BULK_PREFIXES = ("report", "digest")
 
 

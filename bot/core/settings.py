@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # Fair share (issue 16). A burst of relays for one ticket goes to a group as one combined
     # message per this many seconds (0: merge only what is already queued, no waiting).
     relay_burst_seconds: float = Field(default=10.0, ge=0)
+    # Of a group's 20 messages a minute, this many are kept for live traffic (relays, replies):
+    # bulk rows (broadcasts, reports, digests, reminder alerts) wait rather than use them.
+    group_live_reserve: int = Field(default=5, ge=0, le=19)
     # The polite brake: more private messages than this in a minute earns one kind notice that
     # everything arrives (nothing is dropped) and the per-message acknowledgements pause.
     brake_messages_per_minute: int = Field(default=20, ge=1)

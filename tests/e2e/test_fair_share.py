@@ -82,3 +82,19 @@ async def test_a_merged_row_interrupted_by_a_stop_is_sent_once_after_the_restart
     async with launch(relay_burst_seconds=0) as bot:
         await wait_rows_done(OutboxRepo(bot.services.db))
     assert [m.text for m in people.staff.messages()] == ["bagian 0\n\nbagian 1\n\nbagian 2"]
+
+
+async def test_bulk_leaves_the_groups_last_messages_of_the_minute_to_live_traffic(launch, people):
+    async with launch(rate_limit=False) as bot:
+        svc = bot.services
+        repo = OutboxRepo(svc.db)
+        reserve = svc.settings.group_live_reserve
+        for i in range(18):
+            await svc.outbox.send_text(STAFF_CHAT_ID, f"laporan {i}", kind="report", ref=("report", 1))
+        await people.staff.wait_for(lambda m: m.text == f"laporan {19 - reserve}", timeout=10)
+        await svc.outbox.send_text(STAFF_CHAT_ID, "relay", kind="relay", ref=("ticket", 1))
+        await people.staff.wait_for(lambda m: m.text == "relay", timeout=5)  # live goes at once
+        texts = [m.text for m in people.staff.messages()]
+        assert texts == [f"laporan {i}" for i in range(20 - reserve)] + ["relay"]
+        waiting = [r for r in await repo.rows(kind="report") if r.status == "pending"]
+        assert len(waiting) == 18 - (20 - reserve)  # the rest of the report waits for the next minute, in order
