@@ -193,8 +193,8 @@ def show(args: argparse.Namespace, report: dict, flood_rows: list, finished: flo
     lost = sent - len(flood_counts)
     duplicated = sum(c - 1 for c in flood_counts.values())
     errors = [p for p in report["private"] if any(mark in p["text"] for mark in ERROR_MARKS)]
-    notices = [p for p in report["private"] if "sudah kami terima semuanya" in p["text"]]
-    acks = [p for p in report["private"] if "Diteruskan ke tiket" in p["text"]]
+    notices = [p for p in report["private"] if p["chat"] == FLOODER and "sudah kami terima semuanya" in p["text"]]
+    acks = [p for p in report["private"] if p["chat"] == FLOODER and "Diteruskan ke tiket" in p["text"]]
     r429 = [r for r in report["rejected"] if r["status"] == 429]
     median = statistics.median(latencies) if latencies else float("nan")
     worst = max(latencies) if latencies else float("nan")

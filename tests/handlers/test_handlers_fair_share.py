@@ -9,7 +9,7 @@ from bot import tickets
 from storage.outbox import OutboxRepo
 from tests.e2e.harness import MANAGER_ID, SECOND_MANAGER_ID, STAFF_CHAT_ID, seed_cooperative
 from tests.e2e.test_delivery import wait_rows_done
-from tests.factories import text_message
+from tests.factories import sticker_message, text_message
 
 
 def texts_to(api, chat_id: int) -> list[str]:
@@ -66,3 +66,24 @@ async def test_a_flooding_manager_is_told_once_and_everything_still_arrives(app,
     relayed = "\n".join(texts_to(api, STAFF_CHAT_ID))
     assert [int(n) for n in re.findall(r"riwayat (\d+)", relayed)] == list(range(25))  # nothing dropped
     assert len(await OutboxRepo(svc.db).rows(kind=tickets.service.TO_STAFF, ref=("ticket", first))) == 25
+
+
+async def test_a_backlog_of_text_and_media_does_not_hold_another_managers_relay(app, api):
+    first, second = await open_tickets(app)
+    svc = app.bot_data["services"]
+    svc.delivery.burst_window = 0  # no pause between the backlog's combined messages
+    await svc.delivery.stop()
+    for i in range(30):  # text with a sticker every ten: media keep their own messages
+        await app.process_update(text_message(app.bot, MANAGER_ID, f"pesan nomor {i}"))
+        if i % 10 == 9:
+            await app.process_update(sticker_message(app.bot, MANAGER_ID))
+    await app.process_update(text_message(app.bot, SECOND_MANAGER_ID, "pertanyaan Andi", first_name="Andi"))
+    before = len(texts_to(api, STAFF_CHAT_ID))
+    await svc.delivery.start()
+    await wait_rows_done(OutboxRepo(svc.db))
+    relays = texts_to(api, STAFF_CHAT_ID)[before:]
+    assert "pertanyaan Andi" in relays[1]  # right after the first combined message, not after the backlog
+    sari = "\n".join(relays)
+    assert [int(n) for n in re.findall(r"pesan nomor (\d+)", sari)] == list(range(30))  # in order, once each
+    rows = await OutboxRepo(svc.db).rows(kind=tickets.service.TO_STAFF, ref=("ticket", first))
+    assert [r.method for r in rows].count("copy_message") == 3  # the stickers: copies of their own
