@@ -78,7 +78,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
-    async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
+    async def process_update(self, update: object, coroutine: Awaitable[object]) -> None:
+        """The chat's turn first, then one of the shared slots: a flooding chat's backlog waits
+        outside the slots instead of taking them all from everyone else (issue 16)."""
         key = 0
         if isinstance(update, Update):
             if update.effective_chat:
@@ -87,9 +89,12 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 key = update.effective_user.id
         lock = self._locks[key]
         async with lock:
-            await coroutine
+            await super().process_update(update, coroutine)
         if not lock.locked() and not getattr(lock, "_waiters", None):
             self._locks.pop(key, None)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
+        await coroutine
 
     async def initialize(self) -> None:
         pass

@@ -23,7 +23,8 @@ async def on_private_message(update: Update, context: Context) -> None:
     brake = get_services(context).brake
     if brake is None or update.effective_user is None:
         return
-    if brake.note(update.effective_user.id) is Pace.STARTED:
+    sent = update.effective_message.date if update.effective_message else None
+    if brake.note(update.effective_user.id, sent.timestamp() if sent else None) is Pace.STARTED:
         await say(update, context, "fairshare.brake_notice")
 
 

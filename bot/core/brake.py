@@ -32,9 +32,13 @@ class Brake:
         self._clock = clock
         self._stamps: dict[int, deque[float]] = {}
         self._braked: set[int] = set()
+        self._last: dict[int, float] = {}
 
-    def note(self, user_id: int) -> Pace:
-        now = self._clock()
+    def note(self, user_id: int, at: float | None = None) -> Pace:
+        """`at`: when the user sent it (the message's date, so a backlog waiting to be handled
+        still counts as the burst it was); the clock's now by default."""
+        now = self._clock() if at is None else max(at, self._last.get(user_id, at))
+        self._last[user_id] = now
         stamps = self._stamps.setdefault(user_id, deque())
         while stamps and stamps[0] <= now - MINUTE:
             stamps.popleft()
@@ -48,6 +52,7 @@ class Brake:
         self._braked.discard(user_id)
         if len(self._stamps) > 10_000:  # forget users who went quiet
             self._stamps = {u: s for u, s in self._stamps.items() if s and s[-1] > now - MINUTE}
+            self._last = {u: t for u, t in self._last.items() if u in self._stamps}
         return Pace.CALM
 
     def flooding(self, user_id: int) -> bool:

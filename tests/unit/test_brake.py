@@ -42,3 +42,13 @@ def test_the_brake_lifts_after_a_quiet_minute_and_tells_again_next_time():
     assert brake.note(1) is Pace.CALM and not brake.flooding(1)
     assert [brake.note(1) for _ in range(12)].count(Pace.STARTED) == 1
 
+
+
+def test_a_backlog_counts_by_when_it_was_sent_not_when_it_is_handled():
+    clock = Clock()
+    brake = Brake(20, clock)
+    paces = []
+    for i in range(15):  # sent within 1.5 s, handled one a second later (the chat was busy)
+        paces.append(brake.note(1, at=2000.0 + i * 0.1))
+        clock.now += 1.0
+    assert paces.index(Pace.STARTED) == 10
