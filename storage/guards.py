@@ -52,3 +52,10 @@ class GuardRepo:
             f"SELECT user_id, kind, detail, created_at FROM guard_events WHERE kind IN ({marks}) AND created_at >= ? "
             "ORDER BY created_at, id", (*REFUSALS, to_utc_text(since)))
         return [Refusal(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def refusal_counts_since(self, since: datetime) -> dict[str, int]:
+        """{kind: count} of refusals since `since` (one line of a status report)."""
+        counts: dict[str, int] = {}
+        for refusal in await self.refusals_since(since):
+            counts[refusal.kind] = counts.get(refusal.kind, 0) + 1
+        return counts

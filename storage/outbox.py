@@ -230,17 +230,20 @@ class OutboxRepo:
         """One transaction for a batch: a broadcast's throughput is bounded by these writes.
         `merged`: ids of rows that carried others' text; those rows are marked sent with them."""
         now = utcnow()
-        await self.db.executemany(
-            "UPDATE outbox SET status = 'sent', sent_message_id = ?, sent_at = ?, updated_at = ?, "
-            "last_error = NULL WHERE id = ?",
-            [(message_id, now, now, row_id) for row_id, message_id in sent],
-        )
-        if merged:
+        params = [(message_id, now, now, row_id) for row_id, message_id in sent]
+        carried = [p for p in params if p[3] in merged]
+        if not carried:
             await self.db.executemany(
+                "UPDATE outbox SET status = 'sent', sent_message_id = ?, sent_at = ?, updated_at = ?, "
+                "last_error = NULL WHERE id = ?", params)
+            return
+        async with self.db.transaction() as tx:  # a carrier and the rows it carried: together
+            await tx.executemany(
+                "UPDATE outbox SET status = 'sent', sent_message_id = ?, sent_at = ?, updated_at = ?, "
+                "last_error = NULL WHERE id = ?", params)
+            await tx.executemany(
                 "UPDATE outbox SET status = 'sent', sent_message_id = ?, sent_at = ?, updated_at = ? "
-                "WHERE merged_into = ? AND status = 'sending'",
-                [(message_id, now, now, row_id) for row_id, message_id in sent if row_id in merged],
-            )
+                "WHERE merged_into = ? AND status = 'sending'", carried)
 
     async def mark_sent(self, row_id: int, message_id: int | None) -> None:
         now = utcnow()
@@ -275,9 +278,18 @@ class OutboxRepo:
         """Rows caught mid-send by a crash: Telegram may or may not have them. Sending again
         risks one duplicate; not sending risks a loss. We choose to send again. Rows merged into
         another stay with it: its payload carries their text."""
+        now = utcnow()
         cur = await self.db.execute(
             "UPDATE outbox SET status = 'pending', updated_at = ? WHERE status = 'sending' AND merged_into IS NULL",
-            (utcnow(),),
+            (now,),
+        )
+        # safety net: a carried row follows its carrier if the carrier has its outcome already
+        await self.db.execute(
+            "UPDATE outbox SET status = (SELECT p.status FROM outbox p WHERE p.id = outbox.merged_into), "
+            "sent_message_id = (SELECT p.sent_message_id FROM outbox p WHERE p.id = outbox.merged_into), "
+            "updated_at = ? WHERE merged_into IS NOT NULL AND status = 'sending' AND "
+            "(SELECT p.status FROM outbox p WHERE p.id = outbox.merged_into) IN ('sent', 'failed', 'blocked')",
+            (now,),
         )
         return cur.rowcount
 

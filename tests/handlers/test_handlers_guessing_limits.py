@@ -53,4 +53,5 @@ async def test_registering_cooperatives_is_capped_per_user(app, api):
     await app.process_update(button_press(app.bot, EKO, "reg:path:new"))
     assert "paling banyak 3 koperasi" in texts_to(api, EKO)[-1]
     assert [(r.user_id, r.kind) for r in await GuardRepo(db).refusals_since(since)] == [(EKO, "registration_capped")]
+    assert await GuardRepo(db).refusal_counts_since(since) == {"registration_capped": 1}
     assert await GuardRepo(db).registrations_of(1002) == 0 and await GuardRepo(db).registrations_of(1001) == 1
