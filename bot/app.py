@@ -39,6 +39,7 @@ JOURNEYS: tuple[str, ...] = (
     "handlers.profile",
     "handlers.privacy",
     "handlers.staff",
+    "handlers.admin",
     "handlers.router",
 )
 # Optional journeys, registered when their module exists (they land issue by issue).
@@ -116,6 +117,7 @@ def build_application(settings: Settings) -> Application:
         .bot(bot)
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     app = builder.build()
@@ -133,6 +135,8 @@ def build_application(settings: Settings) -> Application:
             app.add_handler(handler, group)
     from handlers.errors import on_error
     app.add_error_handler(on_error)
+    from bot.core.logs import log_updates  # ops: one log line per handled update (update id, chat, journey)
+    log_updates(app)
     return app
 
 
@@ -149,6 +153,14 @@ async def _post_init(app: Application) -> None:
             await setup(app)
     await worker.start()
     await _set_command_menus(app)
+
+
+async def _post_stop(app: Application) -> None:
+    """Updates are no longer taken and handlers are done: let in-flight deliveries finish
+    (at most 10 s) while the bot's HTTP client is still open, so nothing is left half-sent."""
+    services: Services | None = app.bot_data.get(SERVICES_KEY)
+    if services is not None:
+        await services.delivery.stop(timeout=10.0)
 
 
 async def _post_shutdown(app: Application) -> None:
@@ -204,6 +216,7 @@ async def running_application(settings: Settings, poll_timeout: float = 1.0) -> 
                 await app.updater.stop()
             if app.running:
                 await app.stop()
+                await _post_stop(app)
     finally:
         await app.shutdown()
         await _post_shutdown(app)

@@ -15,6 +15,7 @@ from storage.db import Database
 
 if TYPE_CHECKING:
     from bot.core.delivery import DeliveryWorker
+    from bot.ops.service import OpsService
 
 SERVICES_KEY = "services"
 
@@ -49,6 +50,7 @@ class Services:
     # Filled by the journeys that own them (see their handlers' `setup`):
     matcher: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
+    ops: "OpsService | None" = None  # backups, status, alerts (handlers/admin.py setup)
 
 
 def get_services(context: Any) -> Services:

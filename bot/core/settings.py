@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     # for tests and demos only, the moment the reminder clock starts at (ISO with a UTC offset).
     reminder_tick_seconds: float = Field(default=60.0, gt=0)
     clock_start: datetime | None = None
+    # Operations (issue 15): where backups go, how many are kept, log lines for people or a collector.
+    backup_dir: Path = Path("data/backups")
+    backup_keep_daily: int = Field(default=7, ge=1)
+    backup_keep_weekly: int = Field(default=4, ge=0)
+    log_format: str = "text"
 
     @field_validator("bot_token")
     @classmethod
@@ -120,6 +125,14 @@ class Settings(BaseSettings):
         v = v.strip().upper()
         if v not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError(f"must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {v!r}")
+        return v
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, v: str) -> str:
+        v = v.strip().lower()
+        if v not in {"text", "json"}:
+            raise ValueError(f"must be text (one readable line per event) or json (one JSON object per line), got {v!r}")
         return v
 
     @field_validator("consultant_signature")
