@@ -45,7 +45,7 @@ def _backup_before_migrations(settings: Settings) -> None:
     try:
         if not has_data(path) or not pending_migrations(path):
             return
-        made = online_backup(path, settings.backup_dir, tag="pre-migration")
+        made = online_backup(path, settings.backups, tag="pre-migration")
     except (BackupError, sqlite3.Error, OSError) as exc:
         print(f"Backup before migrations failed, nothing migrated: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
@@ -124,7 +124,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from storage.backup import BackupError, online_backup
 
     settings = _settings()
-    target = Path(args.to) if args.to else settings.backup_dir
+    target = Path(args.to) if args.to else settings.backups
     try:
         made = online_backup(settings.database_path, target)
     except (BackupError, OSError) as exc:
@@ -163,7 +163,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from bot.ops.status import collect, render_text
 
     settings = _settings()
-    status = collect(settings.database_path, settings.backup_dir)
+    status = collect(settings.database_path, settings.backups)
     print(render_text(status))
     problems = status.problems() if args.check else ([status.database_error] if status.database_error else [])
     for problem in problems:

@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     reminder_tick_seconds: float = Field(default=60.0, gt=0)
     clock_start: datetime | None = None
     # Operations (issue 15): where backups go, how many are kept, log lines for people or a collector.
-    backup_dir: Path = Path("data/backups")
+    backup_dir: Path | None = None  # None: backups/ beside the database (data/backups by default)
     backup_keep_daily: int = Field(default=7, ge=1)
     backup_keep_weekly: int = Field(default=4, ge=0)
     log_format: str = "text"
@@ -168,6 +168,16 @@ class Settings(BaseSettings):
         if moment.tzinfo is None:
             raise ValueError("needs a UTC offset, such as 2026-03-24T07:55+07:00")
         return moment
+
+    @field_validator("backup_dir", mode="before")
+    @classmethod
+    def _backup_dir(cls, v: object) -> object:
+        return None if v is None or (isinstance(v, str) and not v.strip()) else v
+
+    @property
+    def backups(self) -> Path:
+        """Where backups go: BACKUP_DIR, or the folder `backups` beside the database."""
+        return self.backup_dir if self.backup_dir is not None else self.database_path.parent / "backups"
 
     @property
     def tz(self) -> ZoneInfo:

@@ -56,20 +56,20 @@ class OpsService:
 
     # -- backups
     async def backup(self, tag: str | None = None) -> BackupFile:
-        return await asyncio.to_thread(online_backup, self.db.path, self.settings.backup_dir, tag=tag)
+        return await asyncio.to_thread(online_backup, self.db.path, self.settings.backups, tag=tag)
 
     async def nightly_backup(self) -> BackupFile | None:
         """Back up, prune by retention; on failure tell the admins once for that day."""
         try:
             made = await self.backup()
-            deleted = await asyncio.to_thread(prune, self.settings.backup_dir, self.settings.backup_keep_daily,
+            deleted = await asyncio.to_thread(prune, self.settings.backups, self.settings.backup_keep_daily,
                                               self.settings.backup_keep_weekly)
         except (BackupError, OSError, sqlite3.Error) as exc:
             self.last_backup_error = str(exc)
             log.error("nightly backup failed: %s", exc)
             day = datetime.now(self.settings.tz).date().isoformat()
             await self.alert("alert_backup_failed", f"backup_failed:{day}", error=str(exc)[:300],
-                             folder=str(self.settings.backup_dir))
+                             folder=str(self.settings.backups))
             return None
         self.last_backup_error = None
         log.info("nightly backup %s (%d bytes); %d old backup(s) deleted", made.path, made.size, len(deleted))
@@ -77,7 +77,7 @@ class OpsService:
 
     # -- status and alerts
     async def status(self) -> Status:
-        return await asyncio.to_thread(collect, self.db.path, self.settings.backup_dir)
+        return await asyncio.to_thread(collect, self.db.path, self.settings.backups)
 
     def uptime(self) -> str:
         return human_age(datetime.now(timezone.utc) - self.started_at)
