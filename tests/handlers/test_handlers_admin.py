@@ -111,3 +111,18 @@ async def test_logs_name_the_update_chat_and_journey_but_never_a_managers_text(a
     assert f"update_id={update.update_id} chat_id={MANAGER_ID} journey=" in TextFormatter().format(mine[0])
     # the message did arrive where it belongs: logs are quiet, not the bot
     assert any(secret in t for t in texts_to(api, STAFF_CHAT_ID))
+
+
+async def test_a_failing_update_is_logged_by_its_ids_not_its_text(app, api, caplog):
+    from telegram.ext import MessageHandler, filters
+
+    async def boom(update, context):
+        raise RuntimeError("disk on fire")
+    app.add_handler(MessageHandler(filters.TEXT, boom), group=-1)
+    caplog.set_level(logging.INFO)
+    update = text_message(app.bot, MANAGER_ID, "utang Bu Ratna ke koperasi 12 juta")
+    await app.process_update(update)
+    failed = [r for r in caplog.records if r.getMessage().startswith("update failed")]
+    assert failed and f"update {update.update_id} chat {MANAGER_ID}" in failed[0].getMessage()
+    assert not [r for r in caplog.records if "Ratna" in r.getMessage()]
+    assert "disk on fire" in texts_to(api, ADMIN_ID)[-1]  # the admins still get the report
