@@ -31,8 +31,8 @@ USER 10001:10001
 WORKDIR /data
 VOLUME ["/data"]
 
-# Healthy = the bot holds its run lock, the database reads, and the outbox has not been stuck
-# for more than 10 minutes. No token needed.
+# Healthy = the bot holds its run lock and the database reads (a stuck outbox is told to the
+# admins instead: a restart would not fix it). No token needed.
 HEALTHCHECK --interval=60s --timeout=30s --start-period=60s --retries=3 \
     CMD ["python", "-m", "bot", "status", "--check"]
 

@@ -207,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_restore)
     p = sub.add_parser("status", help="version, database, outbox, failures, last backup (no token needed)")
     p.add_argument("--check", action="store_true",
-                   help="exit 1 unless the bot runs, the database reads and the outbox moves (health checks)")
+                   help="exit 1 unless the bot runs and the database reads (health checks)")
     p.set_defaults(func=cmd_status)
     p = sub.add_parser("kb", help="knowledge base tools (offline)")
     kb = p.add_subparsers(dest="kb_command", required=True, metavar="KB_COMMAND")

@@ -14,7 +14,7 @@ from bot.core.outbox import Outbox
 from bot.core.settings import Settings
 from bot.core.texts import Texts
 from bot.ops.backups import prune
-from bot.ops.status import Status, collect, human_age
+from bot.ops.status import OUTBOX_STUCK_AFTER, Status, collect, human_age
 from storage.backup import BackupError, BackupFile, online_backup
 from storage.db import Database
 from storage.users import UserRepo
@@ -53,6 +53,8 @@ class OpsService:
         self.started_at = datetime.now(timezone.utc)
         self.errors = RecentErrors()
         self.last_backup_error: str | None = None
+        self._head: tuple[int, datetime] | None = None  # the oldest pending row and when first seen so
+
 
     # -- backups
     async def backup(self, tag: str | None = None) -> BackupFile:
@@ -82,14 +84,23 @@ class OpsService:
     def uptime(self) -> str:
         return human_age(datetime.now(timezone.utc) - self.started_at)
 
-    async def check_outbox(self) -> bool:
-        """Alert when the oldest pending row has waited too long; once per stuck row."""
+    async def check_outbox(self, now: datetime | None = None) -> bool:
+        """Stuck = the same row has been the oldest pending one for OUTBOX_STUCK_AFTER while this
+        process ran (a long broadcast moves the head on; a backlog after downtime gets its 10
+        minutes). Then the admins are told, once per stuck row."""
         status = await self.status()
-        if not status.outbox_stuck or status.figures is None:
-            return False
+        now = now or status.now
         f = status.figures
+        if f is None or f.oldest_pending_id is None:
+            self._head = None
+            return False
+        if self._head is None or self._head[0] != f.oldest_pending_id:
+            self._head = (f.oldest_pending_id, now)
+        if now - self._head[1] < OUTBOX_STUCK_AFTER:
+            return False
+        waited = now - (f.oldest_pending_at or self._head[1])
         await self.alert("alert_outbox_stuck", f"outbox_stuck:{f.oldest_pending_id}", pending=f.outbox_pending,
-                         waited=int(status.outbox_wait.total_seconds()), kind=f.oldest_pending_kind or "?")
+                         waited=int(waited.total_seconds()), kind=f.oldest_pending_kind or "?")
         return True
 
     async def alert(self, macro: str, key: str, **values: object) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime, timedelta, timezone
 
 from telegram import Chat
 
@@ -59,8 +60,11 @@ async def test_stuck_outbox_and_failed_backup_tell_admins_once(app, api, tmp_pat
     await svc.delivery.stop()  # nothing moves: the outbox is stuck
     await svc.outbox.send_text(MANAGER_ID, "halo", kind="reminder")
     await svc.db.execute("UPDATE outbox SET created_at = '2026-01-01T00:00:00.000000Z'")
-    assert await ops.check_outbox() is True
-    assert await ops.check_outbox() is True  # every minute the job looks again ...
+    t0 = datetime.now(timezone.utc)
+    assert await ops.check_outbox(t0) is False  # old, but this process only now sees it waiting
+    assert await ops.check_outbox(t0 + timedelta(minutes=9)) is False
+    assert await ops.check_outbox(t0 + timedelta(minutes=10)) is True
+    assert await ops.check_outbox(t0 + timedelta(minutes=11)) is True  # every minute the job looks again ...
     alerts = await OutboxRepo(svc.db).rows(ALERT_KIND)
     assert [a.chat_id for a in alerts] == [ADMIN_ID]  # ... and the admin is told once
     assert "Antrean kirim macet" in alerts[0].payload["text"]
@@ -126,3 +130,17 @@ async def test_a_failing_update_is_logged_by_its_ids_not_its_text(app, api, capl
     assert failed and f"update {update.update_id} chat {MANAGER_ID}" in failed[0].getMessage()
     assert not [r for r in caplog.records if "Ratna" in r.getMessage()]
     assert "disk on fire" in texts_to(api, ADMIN_ID)[-1]  # the admins still get the report
+
+
+async def test_a_moving_outbox_is_not_stuck(app, api):
+    """A long broadcast: rows are old, but the head of the queue moves on."""
+    svc = services(app)
+    await svc.delivery.stop()
+    for i in range(3):
+        await svc.outbox.send_text(MANAGER_ID + i, "siaran", kind="broadcast")
+    await svc.db.execute("UPDATE outbox SET created_at = '2026-01-01T00:00:00.000000Z'")
+    repo, t0 = OutboxRepo(svc.db), datetime.now(timezone.utc)
+    for minute, row in zip((0, 8, 16), await repo.rows("broadcast")):
+        assert await svc.ops.check_outbox(t0 + timedelta(minutes=minute)) is False
+        await repo.mark_sent(row.id, 1)
+    assert await repo.rows(ALERT_KIND) == []
