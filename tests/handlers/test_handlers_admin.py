@@ -13,7 +13,7 @@ from bot.core.outbox import Outbox
 from bot.core.texts import Texts
 from bot.ops.service import ALERT_KIND, OpsService
 from bot.tickets import service as tickets
-from storage.backup import online_backup
+from storage.backup import online_backup, verify_backup
 from storage.outbox import OutboxRepo
 from tests.e2e.harness import ADMIN_ID, CONSULTANT_ID, MANAGER_ID, STAFF_CHAT_ID, seed_cooperative
 from tests.factories import text_message
@@ -144,3 +144,16 @@ async def test_a_moving_outbox_is_not_stuck(app, api):
         assert await svc.ops.check_outbox(t0 + timedelta(minutes=minute)) is False
         await repo.mark_sent(row.id, 1)
     assert await repo.rows(ALERT_KIND) == []
+
+
+async def test_nightly_backup_writes_a_checked_copy_and_prunes(app, tmp_path):
+    svc = services(app)
+    folder = svc.settings.backups
+    folder.mkdir(parents=True, exist_ok=True)
+    for day in range(1, 20):  # older nightly backups, one a day
+        (folder / f"klinik-202610{day:02d}T190000Z.sqlite3.gz").write_bytes(b"old")
+    made = await svc.ops.nightly_backup()
+    assert made is not None and made.path.parent == folder and svc.ops.last_backup_error is None
+    assert verify_backup(made.path).schema_version >= 6
+    left = sorted(p.name for p in folder.iterdir())
+    assert made.path.name in left and len(left) <= 7 + 4
