@@ -15,11 +15,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.calendar import meetings as rules
 from bot.core.buttons import Button, callback, grid
 from bot.calendar.meetings import PREFIX, MeetingService
+from bot.core import jobs
 from bot.core.services import SERVICES_KEY, Services, get_services
 from bot.core.when import parse_when
 from handlers.common import Context, edit_or_reply, label, lang, reply, say, t, text_input
 from handlers.flows import current_flow, end_flow, flow, save_flow, start_flow
-from handlers.reminders import clock_of, remove_jobs, schedule_repeating
 from storage.cooperatives import CooperativeRepo, Manager
 from storage.db import Database
 from storage.flows import FlowState
@@ -31,17 +31,16 @@ PRIVATE = filters.ChatType.PRIVATE
 
 
 def service(context: Context) -> MeetingService:
-    return get_services(context).extras["meetings"]
+    return get_services(context).meetings
 
 
 async def setup(app: Application) -> None:
     svc: Services = app.bot_data[SERVICES_KEY]
-    svc.extras["meetings"] = MeetingService(svc.db, svc.outbox, svc.texts, svc.settings.tz, clock_of(svc))
-    schedule_repeating(app, TICK_JOB, _tick, svc.settings.reminder_tick_seconds)
+    jobs.every(app, TICK_JOB, _tick, svc.settings.reminder_tick_seconds)
 
 
 async def teardown(app: Application) -> None:
-    remove_jobs(app, TICK_JOB)
+    jobs.cancel(app, TICK_JOB)
 
 
 async def _tick(context: Context) -> None:
