@@ -66,7 +66,16 @@ class Clock:
 
 
 def profile_of(coop: Cooperative) -> CooperativeCalendarInput:
-    return CooperativeCalendarInput(fy_end_month=coop.fy_end_month, kind=coop.kind, coop_id=coop.id)
+    return CooperativeCalendarInput(fy_end_month=coop.fy_end_month, kind=coop.kind, coop_id=coop.id,
+                                    tracked_since=_date_of(coop.created_at))
+
+
+def _date_of(stamp: str | None) -> date | None:
+    """The (UTC) day of a stored timestamp; None when absent or unreadable."""
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).date() if stamp else None
+    except ValueError:
+        return None
 
 
 def records_from(done: list[DoneRecord], snoozes: dict[tuple[str, str], datetime], rat_meetings: list[Meeting],

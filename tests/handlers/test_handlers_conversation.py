@@ -63,3 +63,12 @@ async def test_editing_one_profile_field_is_not_step_seven_of_nine(app, api):
     edited = [c.params.get("text", "") for c in api.calls("editMessageText")]
     question = (asked or edited)[-1]
     assert "anggota" in question.lower() and "Langkah" not in question
+
+
+async def test_jadwal_names_the_ministrys_target_and_the_legal_limit(app, api):
+    from tests.e2e.harness import seed_cooperative
+    await seed_cooperative(app.bot_data["services"].db, SARI, good_standing=False)
+    await app.process_update(text_message(app.bot, SARI, "/jadwal"))  # the clock: 10 Nov 2026
+    shown = texts_to(api, SARI)[-1]
+    assert "target 31 Maret 2026 · batas hukum 30 Juni 2026" in shown
+    assert "batas hukum sudah lewat" in shown
