@@ -45,8 +45,10 @@ def clock_of(services: Services) -> Clock:
 
 async def setup(app: Application) -> None:
     svc: Services = app.bot_data[SERVICES_KEY]
-    svc.extras["reminders"] = ReminderService(svc.db, svc.outbox, svc.texts, svc.settings.tz, clock_of(svc),
-                                              svc.settings.staff_chat_id)
+    svc.extras["reminders"] = ReminderService(
+        svc.db, svc.outbox, svc.texts, svc.settings.tz, clock_of(svc), svc.settings.staff_chat_id,
+        first_question_next_morning=svc.settings.first_question_next_morning,
+        staff_alert_grace=timedelta(days=svc.settings.staff_alert_grace_days))
     schedule_repeating(app, TICK_JOB, _tick, svc.settings.reminder_tick_seconds)
 
 
