@@ -12,7 +12,7 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Iterable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import ModuleType
 
 from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat, LinkPreviewOptions, Update
@@ -122,7 +122,9 @@ async def build_services(settings: Settings, bot: Bot, journeys: Journeys) -> Se
     return Services(
         settings=settings, db=db, texts=texts, outbox=outbox, delivery=worker, journeys=journeys, clock=clock,
         knowledge=await asyncio.to_thread(shipped_knowledge),  # about half a second, once per process
-        reminders=ReminderService(db, outbox, texts, tz, clock, settings.staff_chat_id),
+        reminders=ReminderService(db, outbox, texts, tz, clock, settings.staff_chat_id,
+                                  first_question_next_morning=settings.first_question_next_morning,
+                                  staff_alert_grace=timedelta(days=settings.staff_alert_grace_days)),
         meetings=MeetingService(db, outbox, texts, tz, clock),
         broadcasts=BroadcastService(db, outbox, texts, default_language=settings.default_language,
                                     today=lambda: datetime.now(tz).date()),

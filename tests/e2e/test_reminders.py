@@ -86,7 +86,8 @@ async def test_rat_question_and_consultant_alert_after_the_legal_limit(launch, p
         db = bot.services.db
         await ConsultantRepo(db).upsert(CONSULTANT_ID, "Budi", "budi_pendamping")
         await ConsultantRepo(db).set_areas(CONSULTANT_ID, ["Cikarang Barat"])
-        await seed_cooperative(db, sari.id, good_standing=False)
+        # followed since January: a fair chance to answer has passed (a newcomer: tests/unit/test_reminders.py)
+        await seed_cooperative(db, sari.id, good_standing=False, registered_at="2026-01-15T00:00:00Z")
         ask = await sari.wait_for(has("sudah dilaksanakan?"), timeout=10)
         assert ask.buttons == [["✅ Sudah", "⏰ Ingatkan besok"]]
         alert = await people.staff.wait_for(has("RAT belum tercatat", "Kopkar Sejahtera Mandiri"))
