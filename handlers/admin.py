@@ -71,16 +71,14 @@ async def _check_outbox(context: Context) -> None:
 
 async def setup(app: Application) -> None:
     svc = app.bot_data[SERVICES_KEY]
-    service = svc.ops = OpsService(svc.settings, svc.db, svc.outbox, svc.texts)
+    service = svc.ops
     logging.getLogger().addHandler(service.errors)
     jobs.daily(app, "ops:backup", _nightly_backup, at=BACKUP_AT.replace(tzinfo=svc.settings.tz))
     jobs.every(app, "ops:outbox-check", _check_outbox, interval=OUTBOX_CHECK_SECONDS, first=OUTBOX_CHECK_SECONDS)
 
 
 async def teardown(app: Application) -> None:
-    service = app.bot_data[SERVICES_KEY].ops
-    if service is not None:
-        logging.getLogger().removeHandler(service.errors)
+    logging.getLogger().removeHandler(app.bot_data[SERVICES_KEY].ops.errors)
 
 
 HANDLERS = [CommandHandler("status", status)]
