@@ -25,6 +25,7 @@ async def test_sigterm_mid_broadcast_finishes_in_flight_and_the_restart_sends_th
     await db.close()
     proc = bot_process(CLOCK_START=QUIET_CLOCK, LOG_FORMAT="json")
     await proc.start()
+    await _operator_commands_while_running(proc, database_path)
     rina = people.rina
     await compose(rina, "Siaran <b>penting</b> untuk semua", "Semua koperasi")
     await rina.press("Kirim sekarang")
@@ -39,6 +40,8 @@ async def test_sigterm_mid_broadcast_finishes_in_flight_and_the_restart_sends_th
     before = broadcasts_to(api, ids)
     assert 20 <= sum(before.values()) < len(ids), "the stop came too late to test anything"
     assert took < 12, took
+    stopped = await asyncio.to_thread(_cli, proc, "status", "--check")
+    assert stopped.returncode == 1 and "not running" in stopped.stderr  # what a HEALTHCHECK sees
 
     db = await Database.open(database_path)
     rows = await OutboxRepo(db).rows("broadcast")
@@ -71,28 +74,17 @@ def _cli(proc, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=60)
 
 
-async def test_backup_status_and_restore_next_to_the_running_bot(bot_process, people, api, database_path):
-    proc = bot_process()
-    await proc.start()
-    await people.sari.command("/start")
-    await people.sari.wait_for(has("bahasa"))
-
+async def _operator_commands_while_running(proc, database_path: Path) -> None:
+    """What an operator runs next to the bot: status (the HEALTHCHECK), a backup, and a restore
+    or a second `run`, both refused."""
     status = await asyncio.to_thread(_cli, proc, "status", "--check")
     assert status.returncode == 0, status.stdout + status.stderr
-    assert f"running:         yes, pid {proc.proc.pid}" in status.stdout and "users:           1" in status.stdout
-
+    assert f"running:         yes, pid {proc.proc.pid}" in status.stdout and "users:           90 (90 active)" in status.stdout
     made = await asyncio.to_thread(_cli, proc, "backup")
     assert made.returncode == 0, made.stderr
     backup = Path(made.stdout.split("\t")[0])
     assert backup.parent == database_path.parent / "backups" and backup.stat().st_size > 0
-
     refused = await asyncio.to_thread(_cli, proc, "restore", str(backup))
     assert refused.returncode == 1 and "the bot is running" in refused.stderr
     second = await asyncio.to_thread(_cli, proc, "run")  # two pollers would fight over the updates
     assert second.returncode == 1 and "already running" in second.stderr
-    assert await proc.stop() == 0
-    stopped = await asyncio.to_thread(_cli, proc, "status", "--check")
-    assert stopped.returncode == 1 and "not running" in stopped.stderr  # what a HEALTHCHECK sees
-    restored = await asyncio.to_thread(_cli, proc, "restore", str(backup))
-    assert restored.returncode == 0, restored.stderr
-    assert "1 users" in restored.stdout and "kept as" in restored.stdout
