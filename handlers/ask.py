@@ -7,8 +7,6 @@ against the triage row's owner. "faq:h:<page>", "faq:c:<category>:<page>", "faq:
 """
 from __future__ import annotations
 
-import logging
-
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -22,7 +20,6 @@ from handlers.tickets_manager import begin_ticket
 from knowledge.loader import Entry
 from storage.triage import Triage
 
-log = logging.getLogger(__name__)
 CATEGORIES_PER_PAGE = 8
 
 

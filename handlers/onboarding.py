@@ -3,8 +3,6 @@ or joining one with a code. Every answer is saved in `flows` at once, and the co
 written only at the end, in one transaction: a restart never leaves half a cooperative."""
 from __future__ import annotations
 
-import logging
-
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
@@ -17,7 +15,6 @@ from handlers.common import Context, edit_or_reply, label, lang, reply, say, t, 
 from handlers.flows import current_flow, end_flow, flow, save_flow, start_flow
 from storage.flows import FlowState
 
-log = logging.getLogger(__name__)
 FLOW = "registration"
 PRIVATE = filters.ChatType.PRIVATE
 
