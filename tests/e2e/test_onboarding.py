@@ -4,7 +4,6 @@ edited message, and the real bot process. Registering, joining, refusing consent
 are tested at the handler layer: tests/handlers/test_handlers_onboarding.py."""
 from __future__ import annotations
 
-
 from storage.cooperatives import CooperativeRepo
 from storage.users import UserRepo
 from tests.e2e.harness import STAFF_CHAT_ID
