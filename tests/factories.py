@@ -24,10 +24,9 @@ def private_chat(user_id: int) -> Chat:
 
 
 def text_message(bot: Bot, from_id: int, text: str, chat: Chat | None = None,
-                 first_name: str = "Sari") -> Update:
+                 first_name: str = "Sari", entities: list[MessageEntity] | None = None) -> Update:
     chat = chat or private_chat(from_id)
-    entities = None
-    if text.startswith("/"):
+    if text.startswith("/") and entities is None:
         command = text.split()[0]
         entities = [MessageEntity(MessageEntity.BOT_COMMAND, 0, len(command))]
     msg = Message(next(_ids), NOW, chat, from_user=user(from_id, first_name), text=text, entities=entities)

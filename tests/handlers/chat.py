@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from telegram import Chat
+from telegram import Chat, MessageEntity
 from telegram.ext import Application
 
 from bot.emulator import FakeBotApi
@@ -27,9 +27,9 @@ class Person:
     def in_group(self, chat_id: int) -> "Person":
         return Person(self.app, self.api, self.user_id, self.name, group_chat(chat_id))
 
-    async def send(self, text: str) -> None:
+    async def send(self, text: str, entities: list[MessageEntity] | None = None) -> None:
         await self.app.process_update(text_message(self.app.bot, self.user_id, text, chat=self.chat,
-                                                   first_name=self.name))
+                                                   first_name=self.name, entities=entities))
 
     async def press_data(self, data: str, message_id: int = 1, text: str = "pertanyaan") -> None:
         await self.app.process_update(button_press(self.app.bot, self.user_id, data, message_id, text,
