@@ -12,7 +12,7 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Iterable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import ModuleType
 
 from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat, LinkPreviewOptions, Update
@@ -130,7 +130,9 @@ async def build_services(settings: Settings, bot: Bot, journeys: Journeys) -> Se
         conversations=Conversations(db), accounts=Accounts(db, settings.default_language),
         privacy=Privacy(db, journeys.export_sections, journeys.erase_steps),
         knowledge=knowledge, desk=Desk(db, knowledge),
-        reminders=ReminderService(db, outbox, texts, tz, clock, settings.staff_chat_id),
+        reminders=ReminderService(db, outbox, texts, tz, clock, settings.staff_chat_id,
+                                  first_question_next_morning=settings.first_question_next_morning,
+                                  staff_alert_grace=timedelta(days=settings.staff_alert_grace_days)),
         meetings=MeetingService(db, outbox, texts, tz, clock),
         broadcasts=BroadcastService(db, outbox, texts, default_language=settings.default_language,
                                     today=lambda: datetime.now(tz).date()),

@@ -71,6 +71,8 @@ async def schedule(update: Update, context: Context) -> None:
     done_on = shown.done_on
     rows = [{"title": ob.rule.title[lang_], "period": ob.period, "due": format_date(ob.due, lang_),
              "status": ob.status, "days": ob.days_left(today),
+             "limit": format_date(ob.legal_limit, lang_) if ob.legal_limit else None,
+             "past_limit": ob.legal_limit is not None and today > ob.legal_limit,
              "done_on": format_date(done_on[(ob.id, ob.period)], lang_) if (ob.id, ob.period) in done_on else None}
             for ob in shown.obligations]
     meetings = [{"kind": label(context, lang_, "meetings.kind", key=m.kind),

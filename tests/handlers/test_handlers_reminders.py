@@ -83,7 +83,8 @@ async def test_rat_question_consultant_alert_once_and_forged_presses(app, api):
     db = app.bot_data["services"].db
     await ConsultantRepo(db).upsert(CONSULTANT_ID, "Budi", "budi_pendamping")
     await ConsultantRepo(db).set_areas(CONSULTANT_ID, ["Cikarang Barat"])
-    coop = await seed_cooperative(db, MANAGER_ID, good_standing=False)
+    # followed since January: a fair chance to answer has passed (a newcomer: tests/unit/test_reminders.py)
+    coop = await seed_cooperative(db, MANAGER_ID, good_standing=False, registered_at="2026-01-15T00:00:00Z")
     sari = Person(app, api, MANAGER_ID)
     for _ in range(2):  # a second tick at the same moment queues nothing again
         await at(app, wib(2026, 7, 1, 9))
