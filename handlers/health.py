@@ -36,6 +36,8 @@ from storage.health import HealthCheck, HealthRepo
 
 log = logging.getLogger(__name__)
 FLOW = "health"
+# /batal mid check: the answers are already stored, so say so and how to go on
+FLOW_CANCELLED = {FLOW: "health.cancelled_kept"}
 PRIVATE = filters.ChatType.PRIVATE
 _STEP = {s.id: s for s in HEALTH_STEPS}
 _QUESTION = {q.id: q for q in GOVERNANCE_QUESTIONS}

@@ -314,8 +314,12 @@ class _AlreadyMember(Exception):
 
 async def cancel(update: Update, context: Context) -> None:
     """Batalkan proses yang sedang berjalan"""
-    had = await end_flow(update, context)
-    await say(update, context, "common.cancelled" if had else "common.nothing_to_cancel")
+    state = await current_flow(update, context)
+    if state is None or not await end_flow(update, context):
+        await say(update, context, "common.nothing_to_cancel")
+        return
+    # each flow says what cancelling it really means (kept answers, a deletion not done)
+    await say(update, context, get_services(context).journeys.cancel_texts.get(state.name, "common.cancelled"))
 
 
 async def help_command(update: Update, context: Context) -> None:

@@ -11,9 +11,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot.core.buttons import Button
 from bot.core.services import get_services
 from handlers.common import Context, edit_or_reply, label, lang, reply, say, t
+from handlers.flows import current_flow, end_flow, flow, start_flow
 from storage.cooperatives import CooperativeRepo
 from storage.db import Database
-from storage.flows import FlowRepo
+from storage.flows import FlowRepo, FlowState
 from storage.users import UserRepo
 
 
@@ -45,8 +46,19 @@ async def my_data(update: Update, context: Context) -> None:
     await context.bot.send_document(update.effective_chat.id, document, filename=f"data-saya-{user_id}.json")
 
 
+ERASE_FLOW = "erase"
+# /batal at the confirmation cancels the deletion; the old "Ya, hapus" button then refuses
+FLOW_CANCELLED = {ERASE_FLOW: "privacy.erase_cancelled"}
+
+
+@flow(ERASE_FLOW)
+async def on_message(update: Update, context: Context, state: FlowState) -> None:
+    await say(update, context, "common.use_buttons")
+
+
 async def erase(update: Update, context: Context) -> None:
     """Hapus data pribadi Anda"""
+    await start_flow(update, context, ERASE_FLOW, "confirm")
     lang_ = await lang(update, context)
     await reply(update, context, t(context, lang_, "privacy.erase_confirm"),
                 [[Button(label(context, lang_, "privacy.btn_erase"), "priv:erase:yes"),
@@ -57,8 +69,13 @@ async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
     await query.answer()
     lang_ = await lang(update, context)
+    state = await current_flow(update, context)
+    if state is None or state.name != ERASE_FLOW:  # cancelled with /batal, or an old message
+        await edit_or_reply(update, context, t(context, lang_, "privacy.erase_not_pending"))
+        return
     if query.data != "priv:erase:yes":
-        await edit_or_reply(update, context, t(context, lang_, "common.cancelled"))
+        await end_flow(update, context)
+        await edit_or_reply(update, context, t(context, lang_, "privacy.erase_cancelled"))
         return
     svc = get_services(context)
     user_id = update.effective_user.id

@@ -123,3 +123,25 @@ async def test_a_rat_with_enough_notice_is_not_warned(app, api):
     await _schedule_rat(app, "20261118", "1300")  # eight days ahead
     confirm = [c.params.get("text", "") for c in api.calls("editMessageText")][-1]
     assert "Periksa undangan" in confirm and "kurang dari" not in confirm
+
+
+async def test_batal_at_the_erase_confirmation_cancels_it_and_the_old_button_refuses(app, api):
+    from storage.users import UserRepo
+    from tests.e2e.harness import seed_cooperative
+    db = app.bot_data["services"].db
+    await seed_cooperative(db, SARI)
+    await app.process_update(text_message(app.bot, SARI, "/hapusdata"))
+    await app.process_update(text_message(app.bot, SARI, "/batal"))
+    assert "penghapusan dibatalkan" in texts_to(api, SARI)[-1]
+    await app.process_update(button_press(app.bot, SARI, "priv:erase:yes"))  # the old button
+    assert "sudah tidak berlaku" in api.calls("editMessageText")[-1].params["text"]
+    assert (await UserRepo(db).get(SARI)).has_consented  # nothing erased
+
+
+async def test_batal_mid_health_check_says_the_answers_are_kept(app, api):
+    from tests.e2e.harness import seed_cooperative
+    await seed_cooperative(app.bot_data["services"].db, SARI)
+    await app.process_update(text_message(app.bot, SARI, "/cektatakelola"))
+    await app.process_update(text_message(app.bot, SARI, "/batal"))
+    said = texts_to(api, SARI)[-1]
+    assert "tersimpan" in said and "/cektatakelola" in said and "Tidak ada yang diubah" not in said
