@@ -190,7 +190,7 @@ class HealthResult:
             out.append(Weakness(
                 r.id, r.aspect, r.name_id, r.name_en, points, r.sub_weight,
                 adv.id_high if high else adv.id, adv.en_high if high else adv.en,  # type: ignore[arg-type]
-                adv.faq))
+                adv.faq_high if high else adv.faq))
         return tuple(out)
 
 

@@ -460,3 +460,29 @@ def test_an_all_zero_balance_sheet_earns_no_liquidity_credit():
     liquidity = [r for r in result.ratios if r.id in ("rasio_kas", "pinjaman_dana_diterima")]
     assert liquidity and all(r.credit is None and r.reason == "undefined" for r in liquidity)
     assert not [r for r in result.ratios if r.aspect == "likuiditas" and r.credit is not None]
+
+
+def test_every_finding_links_to_existing_entries_about_that_finding():
+    """Issue 11 point 11: walk every finding -> entry link, both sides of a best-in-the-middle
+    ratio and every governance question; "too much idle cash" must not link to the liquidity
+    shortage entry."""
+    from bot.health.governance import GOVERNANCE_QUESTIONS
+    from knowledge.loader import load_entries
+    ids = {e.id for e in load_entries()}
+    for ratio in TABLE.ratios:
+        adv = ratio.advice
+        assert adv.faq and set(adv.faq) <= ids, ratio.id
+        assert set(adv.faq_high) <= ids, ratio.id
+        if adv.id_high:
+            assert adv.faq_high != adv.faq, f"{ratio.id}: the too-high finding needs its own entries"
+    cash = next(r for r in TABLE.ratios if r.id == "rasio_kas").advice
+    assert "likuiditas-penarikan-simpanan" in cash.faq and "likuiditas-penarikan-simpanan" not in cash.faq_high
+    for question in GOVERNANCE_QUESTIONS:
+        assert set(question.faq) <= ids, question.id
+
+
+def test_a_too_high_cash_ratio_points_to_lending_not_to_a_shortage():
+    rich = {**EXAMPLE_A, "kas_bank": EXAMPLE_A["kewajiban_lancar"] * 5}
+    weak = {w.ratio_id: w for w in score(rich).weakest(10)}
+    assert "rasio_kas" in weak and "menganggur" in weak["rasio_kas"].advice("id")
+    assert "likuiditas-penarikan-simpanan" not in weak["rasio_kas"].faq
