@@ -92,14 +92,18 @@ async def start(update: Update, context: Context, coop: Cooperative, check: Heal
     await ask(update, context, check)
 
 
-async def ask(update: Update, context: Context, check: HealthCheck) -> None:
-    """Ask the first unanswered step, or finish when there is none."""
+async def ask(update: Update, context: Context, check: HealthCheck, echo: str | None = None) -> None:
+    """Ask the first unanswered step, or finish when there is none. `echo`: the previous
+    answer as understood ("Kas dan bank: Rp 8.500.000.000 ✓"), shown above the question."""
     prompt = hf.next_prompt(check.kind, check.answers)
     if prompt is None:
+        if echo:
+            await reply(update, context, echo)
         await finish(update, context, check)
         return
     lang_ = await lang(update, context)
-    await keyed_reply(update, context, check, prompt, question_html(context, lang_, prompt),
+    html = question_html(context, lang_, prompt)
+    await keyed_reply(update, context, check, prompt, f"{echo}\n\n{html}" if echo else html,
                       step_keyboard(context, lang_, check, prompt))
 
 
@@ -203,12 +207,15 @@ async def record(update: Update, context: Context, check: HealthCheck, prompt: h
     answers = {**check.answers, prompt.step_id: hf.encode(value)}  # type: ignore[arg-type]
     await repo(context).save_answers(check.id, answers)
     check = await repo(context).get(check.id)
+    lang_ = await lang(update, context)
+    title = _QUESTION[prompt.step_id].text(lang_) if prompt.kind == hf.GOVERNANCE else _STEP[prompt.step_id].label(lang_)
+    understood = t(context, lang_, "health.answered", label=title,
+                   value=hf.shown_value(prompt.kind, prompt.step_id, value, lang_))
     if pressed:  # show the answer in place of the buttons, so they cannot be pressed twice
-        lang_ = await lang(update, context)
-        title = _QUESTION[prompt.step_id].text(lang_) if prompt.kind == hf.GOVERNANCE else _STEP[prompt.step_id].label(lang_)
-        await edit_or_reply(update, context, t(context, lang_, "health.answered", label=title,
-                                               value=hf.shown_value(prompt.kind, prompt.step_id, value, lang_)))
-    await ask(update, context, check)
+        await edit_or_reply(update, context, understood)
+        await ask(update, context, check)
+    else:  # a typed figure is echoed as understood ("Rp 8.500.000.000 ✓") above the next question
+        await ask(update, context, check, echo=understood)
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -252,8 +259,11 @@ async def on_button(update: Update, context: Context) -> None:
     if action == "b":
         await query.answer()
         await _drop_buttons(update)
-        await repo(context).save_answers(check.id, hf.go_back(check.kind, check.answers))
-        await say(update, context, "health.went_back")
+        earlier = hf.go_back(check.kind, check.answers)
+        await repo(context).save_answers(check.id, earlier)
+        undone = [k for k in check.answers if k not in earlier]  # the step asked again
+        previous = hf.shown_value(check.kind, undone[0], check.answers[undone[0]], lang_) if undone else None
+        await say(update, context, "health.went_back", answered=bool(undone), previous=previous)
         await ask(update, context, await repo(context).get(check.id))
         return
     value = hf.button_value(prompt, parts[4] if len(parts) > 4 else "")

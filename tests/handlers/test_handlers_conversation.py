@@ -145,3 +145,17 @@ async def test_batal_mid_health_check_says_the_answers_are_kept(app, api):
     await app.process_update(text_message(app.bot, SARI, "/batal"))
     said = texts_to(api, SARI)[-1]
     assert "tersimpan" in said and "/cektatakelola" in said and "Tidak ada yang diubah" not in said
+
+
+async def test_health_check_echoes_a_typed_amount_and_back_shows_the_previous_answer(app, api):
+    from tests.e2e.harness import seed_cooperative
+    db = app.bot_data["services"].db
+    await seed_cooperative(db, SARI, kind="simpan_pinjam")
+    await app.process_update(text_message(app.bot, SARI, "/cekkesehatan"))
+    await app.process_update(text_message(app.bot, SARI, "8,5 M"))
+    echoed = texts_to(api, SARI)[-1]
+    assert "8.500.000.000 ✓" in echoed and "Langkah 2 dari" in echoed  # and the next question below it
+    check_id = (await FlowRepo(db).get(SARI, SARI)).data["check_id"]
+    await app.process_update(button_press(app.bot, SARI, f"hc:b:{check_id}:2"))
+    went_back = [m for m in texts_to(api, SARI) if "langkah sebelumnya" in m][-1]
+    assert "8.500.000.000" in went_back
