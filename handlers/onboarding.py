@@ -241,7 +241,7 @@ async def on_message(update: Update, context: Context, state: FlowState) -> None
     if state.step == "join_code":
         await _join_with_code(update, context, state, text)
         return
-    answer = reg.parse_text_answer(state.step, text)
+    answer = reg.parse_text_answer(state.step, text, today=get_services(context).reminders.today())
     if isinstance(answer, reg.Invalid):
         await say(update, context, f"onboarding.invalid_{answer.code}")
         return

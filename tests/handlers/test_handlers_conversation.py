@@ -159,3 +159,30 @@ async def test_health_check_echoes_a_typed_amount_and_back_shows_the_previous_an
     await app.process_update(button_press(app.bot, SARI, f"hc:b:{check_id}:2"))
     went_back = [m for m in texts_to(api, SARI) if "langkah sebelumnya" in m][-1]
     assert "8.500.000.000" in went_back
+
+
+async def test_registration_asks_the_nik_certificate_date_and_jadwal_then_shows_the_renewal(app, api):
+    """Issue 11 point 5: the NIK answer promised /jadwal would show the renewal date, but nothing
+    asked for the certificate's date."""
+    await _to_name_step(app)
+    for update in (text_message(app.bot, SARI, "Koperasi Karyawan Maju"),
+                   text_message(app.bot, SARI, "3216 0512 3456 7890")):
+        await app.process_update(update)
+    assert await _step(app) == "nik_certificate_date"
+    assert "sertifikat NIK" in texts_to(api, SARI)[-1]
+    await app.process_update(text_message(app.bot, SARI, "12 Maret 2025"))
+    for update in (button_press(app.bot, SARI, "reg:kind:konsumen"), button_press(app.bot, SARI, "reg:estate:0"),
+                   button_press(app.bot, SARI, "reg:kecamatan:0"), text_message(app.bot, SARI, "120"),
+                   button_press(app.bot, SARI, "reg:fy_end_month:12"), button_press(app.bot, SARI, "reg:role:ketua"),
+                   button_press(app.bot, SARI, "reg:confirm:save")):
+        await app.process_update(update)
+    await app.process_update(text_message(app.bot, SARI, "/jadwal"))
+    shown = texts_to(api, SARI)[-1]
+    assert "Pembaruan sertifikat NIK" in shown and "2027" in shown  # 24 months after 12 March 2025
+
+
+async def test_no_nik_means_no_certificate_date_question(app, api):
+    await _to_name_step(app)
+    await app.process_update(text_message(app.bot, SARI, "Koperasi Karyawan Maju"))
+    await app.process_update(button_press(app.bot, SARI, "reg:nik:-"))
+    assert await _step(app) == "kind"
