@@ -10,19 +10,18 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from bot.core import jobs
-from bot.core.services import SERVICES_KEY
+from bot.core.services import SERVICES_KEY, get_services
 from bot.ops.service import OpsService
 from bot.ops.status import BACKUP_STALE_AFTER, Status, human_size
-from handlers.common import Context, is_admin, is_staff_chat, lang, say, t, reply
+from handlers.common import Context, is_admin, is_staff_chat, lang, reply, say, t
 
 log = logging.getLogger(__name__)
 BACKUP_AT = time(2, 0)          # nightly, in the clinic's time zone (02:00 WIB)
 OUTBOX_CHECK_SECONDS = 60.0
 
 
-def ops(context_or_app) -> OpsService:
-    app = getattr(context_or_app, "application", context_or_app)
-    return app.bot_data[SERVICES_KEY].ops
+def ops(context: Context) -> OpsService:
+    return get_services(context).ops
 
 
 def status_values(status: Status, service: OpsService) -> dict:
