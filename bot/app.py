@@ -139,6 +139,7 @@ async def build_services(settings: Settings, bot: Bot, journeys: Journeys) -> Se
                                   staff_alert_grace=timedelta(days=settings.staff_alert_grace_days)),
         meetings=MeetingService(db, outbox, texts, tz, clock),
         broadcasts=BroadcastService(db, outbox, texts, default_language=settings.default_language,
+                                    staff_chat_id=settings.staff_chat_id,
                                     today=lambda: datetime.now(tz).date()),
         health=HealthChecks(db, outbox, texts, settings),
         ops=OpsService(settings, db, outbox, texts),
