@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from bot.triage.service import MAX_QUESTION
+from bot.triage.service import MAX_QUESTION, shipped_knowledge
 from storage.flows import FlowRepo
 from storage.triage import TriageRepo
 from storage.users import UserRepo
@@ -39,11 +39,19 @@ async def test_manager_question_gets_the_answer_and_terjawab_is_recorded(bot, pe
     assert "<b>RAT secara daring" in answer.html and "Langkah berikutnya" in answer.text
     shown = labels(answer)
     assert shown[:3] == ["✅ Terjawab", "🙋 Tanya konsultan", "👎 Belum membantu"]
-    assert 1 <= len(shown) - 3 <= 2 and all(b.startswith("📄 ") for b in shown[3:])
+    assert shown[3] == "📖 Baca jawaban lengkap"  # the short answer comes first
+    assert 1 <= len(shown) - 4 <= 2 and all(b.startswith("📄 ") and len(b) <= 42 for b in shown[4:])
+    assert len(answer.text) < 700 and "Dasar:" not in answer.text
 
     row = await latest_triage(bot.services.db, sari.id)
     assert (row.confident, row.shown_entry, row.cooperative_id, row.feedback) == (True, "rat-daring", coop.id, None)
     assert row.ranked[0][0] == "rat-daring"
+
+    await sari.press("📖 Baca jawaban lengkap", answer)
+    full = await sari.wait_for(lambda m: m.edited and m.message_id == answer.message_id)
+    assert "Dasar:" in full.text and len(full.text) > len(answer.text)
+    assert "📖 Baca jawaban lengkap" not in labels(full) and labels(full)[:3] == shown[:3]
+    answer = full
 
     toast = await sari.press("✅ Terjawab", answer)
     assert toast.text and "terima kasih" in toast.text.lower()
@@ -58,10 +66,12 @@ async def test_related_question_opens_as_a_new_message_with_feedback_buttons(bot
     await seed_cooperative(bot.services.db, sari.id)
     await sari.send("gmn cara rat online min?")
     answer = await sari.wait_for(has("RAT secara daring"))
-    related = labels(answer)[3]
+    related = labels(answer)[4]
     await sari.press(related, answer)
     second = await sari.wait_for(lambda m: m.event == "new" and m.message_id != answer.message_id)
-    assert related.removeprefix("📄 ") in second.text and "✅ Terjawab" in labels(second)
+    assert "✅ Terjawab" in labels(second)
+    shown_entry = (await latest_triage(bot.services.db, sari.id)).shown_entry
+    assert related == "📄 " + shipped_knowledge().entry(shown_entry).short_title
     await sari.press("👎 Belum membantu", second)
     offer = await sari.wait_for(has("belum membantu"))
     assert labels(offer) == ["🙋 Tanya konsultan"]
@@ -74,7 +84,7 @@ async def test_off_topic_question_is_offered_a_consultant(bot, people):
     await seed_cooperative(bot.services.db, sari.id)
     await sari.send("harga emas hari ini")
     offer = await sari.wait_for(has("Tanya konsultan"))
-    assert "Maaf" in offer.text
+    assert "Maaf" in offer.text and "di luar" in offer.text
     assert labels(offer) == ["🙋 Tanya konsultan"]  # no unrelated guesses for an off-topic question
     row = await latest_triage(bot.services.db, sari.id)
     assert row.confident is False and row.shown_entry is None
@@ -102,9 +112,10 @@ async def test_candidate_button_shows_that_entry_in_place(bot, people):
     assert candidate.startswith("📄 ")
     await sari.press(candidate, offer)
     edited = await sari.wait_for(lambda m: m.edited and m.message_id == offer.message_id)
-    assert candidate.removeprefix("📄 ") in edited.text and "✅ Terjawab" in labels(edited)
+    assert "✅ Terjawab" in labels(edited)
     row = await latest_triage(bot.services.db, sari.id)
     assert row.shown_entry == row.ranked[0][0]
+    assert candidate == "📄 " + shipped_knowledge().entry(row.shown_entry).short_title
     await sari.press("✅ Terjawab", edited)
     await sari.wait_for(has("Senang bisa membantu"))
     row = await latest_triage(bot.services.db, sari.id)
@@ -145,7 +156,7 @@ async def test_faq_browses_categories_and_pages_in_place(bot, people):
     assert "◀️ Sebelumnya" in labels(page2)
     entry_label = next(b for b in labels(page2) if b.startswith("📄 "))
     await sari.press(entry_label, home)
-    entry = await sari.wait_for(lambda m: m.edited and entry_label.removeprefix("📄 ") in m.text and m.html.startswith("<b>"))
+    entry = await sari.wait_for(lambda m: m.edited and "Pilih pertanyaan" not in m.text and m.html.startswith("<b>"))
     assert "⬅️ RAT & rapat anggota" in labels(entry)
     await sari.press("⬅️ RAT & rapat anggota", home)
     back = await sari.wait_for(lambda m: m.edited and "halaman 2/" in m.text)
@@ -208,6 +219,27 @@ async def test_kb_misses_prints_the_miss(bot, people, database_path):
     assert proc.returncode == 0, err.decode()
     text = out.decode()
     assert "harga emas hari ini" in text and "gmn cara rat" not in text
+
+
+async def test_greetings_and_thanks_get_a_friendly_word_and_are_not_logged(bot, people):
+    sari = people.sari
+    await seed_cooperative(bot.services.db, sari.id)
+    for text, reply_fragment in (("assalamualaikum", "selamat datang"), ("pagi min", "selamat datang"),
+                                 ("makasih min 🙏", "sama-sama"), ("ok siap", "baik"),
+                                 ("thank you", "you are welcome")):
+        await sari.send(text)
+        answer = await sari.wait_for(has(reply_fragment))
+        assert labels(answer) == []
+    assert await TriageRepo(bot.services.db).for_user(sari.id) == []
+
+
+async def test_off_topic_gets_the_clinic_scope_and_only_the_consultant(bot, people):
+    sari = people.sari
+    await seed_cooperative(bot.services.db, sari.id)
+    for text in ("cara perpanjang SIM", "resep nasi goreng"):
+        await sari.send(text)
+        offer = await sari.wait_for(has("di luar hal yang ditangani"))
+        assert labels(offer) == ["🙋 Tanya konsultan"]
 
 
 async def test_erasing_personal_data_unlinks_the_questions(bot, people):
