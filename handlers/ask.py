@@ -71,7 +71,12 @@ async def triage(update: Update, context: Context) -> bool:
         keyboard = [[Button(label(context, lang_, "ask.btn_entry", title=entry_title(e, lang_)),
                             callback("ask", "e", triage_id, e.id))] for e in decision.candidates]
         keyboard.append([_consultant_button(context, lang_, triage_id)])
-        await reply(update, context, t(context, lang_, "ask.not_sure", count=len(decision.candidates)), keyboard)
+        if decision.kind == "two_topics":
+            html = t(context, lang_, "ask.two_topics", first=entry_title(decision.candidates[0], lang_),
+                     second=entry_title(decision.candidates[1], lang_))
+        else:
+            html = t(context, lang_, "ask.not_sure", count=len(decision.candidates))
+        await reply(update, context, html, keyboard)
     return True
 
 

@@ -36,7 +36,8 @@ class Decision:
     related: tuple[Entry, ...]     # up to MAX_RELATED, when confident
     candidates: tuple[Entry, ...]  # up to MAX_CANDIDATES, when not confident
     ranked: tuple[tuple[str, float], ...]
-    # "answer" | "candidates" | "off_topic" (not about cooperatives: only the consultant)
+    # "answer" | "candidates" | "two_topics" (candidates, the first two both asked about)
+    # | "off_topic" (not about cooperatives: only the consultant)
     # | "small_talk" (greeting, thanks, ok: a friendly reply, nothing logged)
     kind: str = "answer"
     second: Entry | None = None    # a second topic the question also asks about
@@ -110,8 +111,9 @@ class Knowledge:
         # ranking is noise, so offer only the consultant instead of unrelated titles.
         if not hits or off_topic(result):
             return Decision(question, normalized, False, None, (), (), ranked, "off_topic")
-        return Decision(question, normalized, False, None, (), tuple(hits[:MAX_CANDIDATES]), ranked,
-                        "candidates")
+        # Two different entries both strong and the question asks twice: say so, both first.
+        kind = "two_topics" if result.two_topics and len(hits) > 1 else "candidates"
+        return Decision(question, normalized, False, None, (), tuple(hits[:MAX_CANDIDATES]), ranked, kind)
 
 
 @lru_cache(maxsize=1)

@@ -51,3 +51,17 @@ async def test_short_answer_first_then_the_full_one(app, api):
                                           message_id=answer.message_id, message_text=answer.text))
     edit = [m for m in api.world.events if m.chat_id == SARI and m.event == "edit"][-1]
     assert "Dasar:" in edit.text and ["📖 Baca jawaban lengkap"] not in edit.buttons
+
+
+async def test_a_two_topic_question_names_both_topics_first(app, api):
+    await _manager(app)
+    question = ("Kami pengurus koperasi karyawan sebuah pabrik di Cikarang. Tahun lalu ketua kami mengundurkan "
+                "diri sebelum masa jabatannya habis dan sejak itu wakil ketua yang menjalankan tugas. Apakah kami "
+                "wajib melapor ke Dinas, dan apakah perlu akta perubahan?")
+    await app.process_update(text_message(app.bot, SARI, question))
+    last = sent_to(api, SARI)[-1]
+    knowledge = shipped_knowledge()
+    titles = {knowledge.entry(i).short_title for i in ("pengurus-pergantian", "perubahan-anggaran-dasar")}
+    assert "dua topik" in last.text and all(t in last.text for t in titles)
+    assert {b[0].removeprefix("📄 ") for b in last.buttons[:2]} == titles
+    assert last.buttons[-1] == ["🙋 Tanya konsultan"]
