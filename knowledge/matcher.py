@@ -67,6 +67,7 @@ _SENTENCE = re.compile(r"(?<=[.?!])\s+|\n+")
 # with this weight. Catches spelling variants and word forms the stemmer and slang list miss.
 CHAR_WEIGHT = 0.3
 CHAR_SIZES = (3, 4, 5)
+CHAR_MAX_GRAMS = 250
 # ---- two topics ----
 # When the second entry scores at least this share of the first and the question has two asking
 # clauses or joins two asks with "dan", both are offered.
@@ -289,7 +290,11 @@ class Matcher:
         norm = math.sqrt(sum(v * v for v in q.values()))
         if not norm:
             return scores
-        for g, v in q.items():
+        # Only the query's heaviest grams are scored: a long question has ~1,500 grams, and at
+        # 10,000 entries the common ones have long posting lists; the light ones barely move
+        # the cosine. (The norm above still counts them all.)
+        heaviest = sorted(q.items(), key=lambda gv: -gv[1])[:CHAR_MAX_GRAMS]
+        for g, v in heaviest:
             docs, weights = self.char_postings[g]
             scores[docs] += (v / norm) * weights
         return scores
