@@ -11,9 +11,9 @@ the user itself and returns True when the try is refused."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, MessageHandler, filters
+from telegram.ext import MessageHandler, filters
 
-from bot.core.brake import Brake, Pace
+from bot.core.brake import Pace
 from bot.core.services import get_services
 from bot.onboarding.guard import GuessGuard, Refused
 from handlers.common import Context, say
@@ -60,11 +60,6 @@ def quiet(context: Context, user_id: int) -> bool:
     """True while the user floods: skip acknowledging each of their messages (one notice said it)."""
     brake = get_services(context).brake
     return brake is not None and brake.flooding(user_id)
-
-
-async def setup(app: Application) -> None:
-    svc = app.bot_data["services"]
-    svc.brake = Brake(svc.settings.brake_messages_per_minute)
 
 
 # Group -2: before every journey (and the update log), counting only; new messages, not edits.

@@ -71,6 +71,7 @@ class DeliveryWorker:
         self._sent: list[tuple[OutboxRow, int | None]] = []
         self._task: asyncio.Task | None = None
         self._stopping = False
+        self._recording = 0
         self.burst_window = burst_window
         self._turn = 0
         self._turns: dict[tuple[int, str], int] = {}   # (chat, source) -> when last served (live lane)
@@ -106,9 +107,13 @@ class DeliveryWorker:
         """Wait until nothing is pending (tests, demo, shutdown of one-shot commands)."""
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout
-        while await self.repo.pending_count() and loop.time() < end:
+        while loop.time() < end and (self._busy() or await self.repo.pending_count()):
             self.wake()
             await asyncio.sleep(0.05)
+
+    def _busy(self) -> bool:
+        """Sends in flight, or sent rows whose follow-ups (hooks, which may queue more) still run."""
+        return bool(self._inflight or self._sent or self._recording)
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -179,6 +184,13 @@ class DeliveryWorker:
         if not self._sent:
             return
         batch, self._sent = self._sent, []
+        self._recording += 1
+        try:
+            await self._record_batch(batch)
+        finally:
+            self._recording -= 1
+
+    async def _record_batch(self, batch: list[tuple[OutboxRow, int | None]]) -> None:
         await self.repo.mark_sent_many([(row.id, message_id) for row, message_id in batch],
                                        merged={row.id for row, _ in batch if row.coalesce_key})
         for row, message_id in batch:

@@ -1,6 +1,8 @@
 """The typed container through which handlers reach the clinic's services (style.md #3).
 
-Created in post_init, closed in post_shutdown; handlers call `get_services(context)`.
+One field per long-lived object, all built by `bot.app.build_services` in post_init and closed
+in post_shutdown; handlers call `get_services(context)`. The capability types are imported for
+annotations only, so the platform does not import the capabilities at run time.
 """
 from __future__ import annotations
 
@@ -14,7 +16,19 @@ from bot.core.texts import Texts
 from storage.db import Database
 
 if TYPE_CHECKING:
+    from bot.broadcasts.service import BroadcastService
+    from bot.calendar.meetings import MeetingService
+    from bot.calendar.reminders import Clock, ReminderService
+    from bot.core.brake import Brake
+    from bot.core.conversations import Conversations
     from bot.core.delivery import DeliveryWorker
+    from bot.core.journeys import Journeys
+    from bot.health.checks import HealthChecks
+    from bot.onboarding.accounts import Accounts
+    from bot.ops.service import OpsService
+    from bot.privacy.service import Privacy
+    from bot.triage.desk import Desk
+    from bot.triage.service import Knowledge
 
 SERVICES_KEY = "services"
 
@@ -44,12 +58,22 @@ class Services:
     db: Database
     texts: Texts
     outbox: Outbox
-    delivery: "DeliveryWorker"
+    delivery: DeliveryWorker
+    journeys: Journeys  # the journeys this application runs and the hooks they declare
+    clock: Clock  # one clock for reminders and meetings (settable in tests and demos)
+    conversations: Conversations  # restart-safe flows: who owns a user's next message
+    accounts: Accounts  # users, consent, language; cooperatives and their managers
+    privacy: Privacy  # /datasaya and /hapusdata across every journey
+    knowledge: Knowledge  # the FAQ base and its matcher, loaded once
+    desk: Desk  # questions triaged against the FAQ, and their feedback
+    reminders: ReminderService
+    meetings: MeetingService
+    broadcasts: BroadcastService
+    health: HealthChecks
+    ops: OpsService  # backups, status, alerts to the admins
+    brake: Brake  # the polite brake: who writes faster than a conversation (issue 16)
     staff_cache: TTLCache = field(default_factory=TTLCache)
-    # Filled by the journeys that own them (see their handlers' `setup`):
-    matcher: Any = None
-    brake: Any = None  # bot.core.brake.Brake, set by handlers/brake.py (fair share, issue 16)
-    extras: dict[str, Any] = field(default_factory=dict)
+    staff_forum: bool = False  # whether the staff group is a forum (asked of Telegram at start)
 
 
 def get_services(context: Any) -> Services:
