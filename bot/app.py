@@ -22,6 +22,7 @@ from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, D
 from bot.core.clinic_bot import ClinicBot
 from bot.core.delivery import DeliveryWorker
 from bot.core.http import AiohttpRequest
+from bot.core import intake  # durable intake (issue 10)
 from bot.core.outbox import Outbox
 from bot.core.ratelimit import TelegramFloodLimiter
 from bot.core.services import SERVICES_KEY, Services, get_services
@@ -111,10 +112,12 @@ def build_application(settings: Settings) -> Application:
         # the long poll holds one connection; shutdown's final getUpdates needs a second
         get_updates_request=AiohttpRequest(connection_pool_size=2),
     )
+    durable = intake.Intake()  # every update on disk before Telegram is told it arrived (issue 10)
     builder = (
         ApplicationBuilder()
         .bot(bot)
-        .concurrent_updates(PerChatUpdateProcessor())
+        .update_queue(durable.queue)
+        .concurrent_updates(durable.processor(PerChatUpdateProcessor()))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -148,6 +151,7 @@ async def _post_init(app: Application) -> None:
         if setup is not None:
             await setup(app)
     await worker.start()
+    await intake.attach(app, db)  # replays what a crash left unfinished (issue 10)
     await _set_command_menus(app)
 
 

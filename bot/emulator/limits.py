@@ -28,6 +28,10 @@ class Limits:
     global_per_second: int | None = 30
     group_per_minute: int | None = 20
     private_per_second: int | None = None
+    # One private chat: about one message a second after a short burst (Telegram answers 429
+    # beyond it): at most `private_burst` messages in any `private_burst_seconds`.
+    private_burst: int | None = 4
+    private_burst_seconds: float = 3.0
     enabled: bool = True
 
 
@@ -57,6 +61,7 @@ class RateLimiter:
         self._clock = clock
         self._global = _Window(1.0)
         self._chats: dict[int, _Window] = {}
+        self._bursts: dict[int, _Window] = {}
 
     def _checks(self, chat_id: int | None, chat_type: str | None) -> list[tuple[_Window, int]]:
         limits = self._limits()
@@ -69,6 +74,11 @@ class RateLimiter:
             checks.append((self._chats.setdefault(chat_id, _Window(60.0)), limits.group_per_minute))
         if chat_id is not None and chat_type == "private" and limits.private_per_second:
             checks.append((self._chats.setdefault(chat_id, _Window(1.0)), limits.private_per_second))
+        if chat_id is not None and chat_type == "private" and limits.private_burst:
+            window = self._bursts.get(chat_id)
+            if window is None or window.seconds != limits.private_burst_seconds:
+                window = self._bursts[chat_id] = _Window(limits.private_burst_seconds)
+            checks.append((window, limits.private_burst))
         return checks
 
     def check(self, chat_id: int | None, chat_type: str | None, count: int = 1) -> None:
@@ -86,6 +96,10 @@ class RateLimiter:
     def reset(self) -> None:
         self._global = _Window(1.0)
         self._chats.clear()
+        self._bursts.clear()
+
+
+DROP = 0  # a Fault status: Telegram does the call, then the connection drops before the answer
 
 
 @dataclass

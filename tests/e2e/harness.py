@@ -99,8 +99,12 @@ class BotProcess:
         env.update({k: str(v) for k, v in self.env_overrides.items()})
         return env
 
+    def _listening(self) -> int:
+        """Long polls plus setWebhook calls: either shows the bot is taking updates."""
+        return len(self.api.calls("getUpdates")) + len(self.api.calls("setWebhook"))
+
     async def start(self, ready_timeout: float = 30.0) -> None:
-        polls_before = len(self.api.calls("getUpdates"))
+        polls_before = self._listening()
         self.log_path = self.database_path.with_suffix(f".{len(self.api.calls('getMe'))}.log")
         log = open(self.log_path, "wb")
         self.proc = await asyncio.create_subprocess_exec(
@@ -109,7 +113,7 @@ class BotProcess:
         log.close()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + ready_timeout
-        while len(self.api.calls("getUpdates")) <= polls_before:
+        while self._listening() <= polls_before:
             if self.proc.returncode is not None or loop.time() > deadline:
                 raise RuntimeError(f"bot process did not start polling:\n{self.log()}")
             await asyncio.sleep(0.05)
