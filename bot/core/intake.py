@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 KEEP_DONE = timedelta(days=2)    # Telegram keeps an unconfirmed update for 24 h at most
 PRUNE_EVERY = 3600.0             # seconds
-MAX_REPLAYS = 3                  # an update whose handling kills the process is given up after this
+MAX_REPLAYS = 5                  # an update whose handling kills the process every time is given up after this
 
 
 class DurableUpdateQueue(asyncio.Queue):

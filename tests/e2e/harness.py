@@ -100,8 +100,9 @@ class BotProcess:
         return env
 
     def _listening(self) -> int:
-        """Long polls plus setWebhook calls: either shows the bot is taking updates."""
-        return len(self.api.calls("getUpdates")) + len(self.api.calls("setWebhook"))
+        """Long polls (as they arrive, not as they return) plus setWebhook calls: either shows
+        the bot is taking updates."""
+        return self.api.arrived["getUpdates"] + len(self.api.calls("setWebhook"))
 
     async def start(self, ready_timeout: float = 30.0) -> None:
         polls_before = self._listening()
