@@ -13,6 +13,7 @@ from bot.onboarding import service as reg
 from bot.core.buttons import Button, callback, grid
 from bot.core.domain import COOPERATIVE_KINDS, INDUSTRIAL_ESTATES, KECAMATAN, MANAGER_ROLES
 from bot.core.services import get_services
+from bot.core.sanitize import clean_name
 from handlers.common import Context, edit_or_reply, label, lang, reply, say, t, text_input
 from handlers.flows import current_flow, end_flow, flow, save_flow, start_flow
 from storage.cooperatives import CooperativeRepo
@@ -157,7 +158,7 @@ async def on_button(update: Update, context: Context) -> None:
     elif step == "consent":
         if value == "yes":
             user = update.effective_user
-            await UserRepo(svc.db).grant_consent(user.id, reg.CONSENT_VERSION, user.full_name, user.username)
+            await UserRepo(svc.db).grant_consent(user.id, reg.CONSENT_VERSION, clean_name(user.full_name), user.username)
             state.step = "path"
             await save_flow(context, state)
             await edit_or_reply(update, context, t(context, lang_, "onboarding.consent_thanks"))

@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 
 from bot.core.domain import COOPERATIVE_KINDS, INDUSTRIAL_ESTATES, KECAMATAN, MANAGER_ROLES
+from bot.core.sanitize import strip_bidi
 
 CONSENT_VERSION = "2026-11"
 JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on a shop floor
@@ -56,7 +57,7 @@ def progress(data: dict, step: str) -> tuple[int, int]:
 
 
 def parse_text_answer(step: str, text: str) -> object | Invalid:
-    text = text.strip()
+    text = strip_bidi(text).strip()  # names are shown to staff and in topic names (issue 10.4)
     if step == "name":
         if len(text) < 3:
             return Invalid("name_short")
