@@ -57,19 +57,42 @@ class SlidingWindow:
                 await asyncio.sleep(wait)
 
 
+class TokenBucket:
+    """`capacity` acquisitions at once, then `rate` per second; first come, first served."""
+
+    def __init__(self, capacity: int, rate: float) -> None:
+        self.capacity, self.rate = capacity, rate
+        self._tokens = float(capacity)
+        self._at: float | None = None
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            while True:
+                now = loop.time()
+                if self._at is not None:
+                    self._tokens = min(self.capacity, self._tokens + (now - self._at) * self.rate)
+                self._at = now
+                if self._tokens >= 1.0:
+                    self._tokens -= 1.0
+                    return
+                await asyncio.sleep((1.0 - self._tokens) / self.rate)
+
+
 class TelegramFloodLimiter(BaseRateLimiter[int]):
     # Margins: our clock stamps a request before it travels, Telegram's when it arrives.
     GLOBAL = (30, 1.1, 0.03)      # 30 in any 1.1 s (~27.3/s), 30 ms apart: a stalled loop cannot bunch them
     GROUP = (20, 61.0, 1.0)       # 20 in any 61 s, one per second at most
     # One private chat: about one message a second after a short burst. Telegram (and the fake
-    # Bot API: at most 4 in any 3 s) answers 429 beyond that; 3 in any 3.2 s stays under it.
-    PRIVATE = (3, 3.2, 0.0)
+    # Bot API: a bucket of 6 refilled 1/s) answers 429 beyond that; 5 refilled 0.9/s stays under it.
+    PRIVATE = (5, 0.9)
 
     def __init__(self, max_retries: int = 1) -> None:
         self.max_retries = max_retries
         self._global = SlidingWindow(*self.GLOBAL)
         self._groups: dict[int | str, SlidingWindow] = {}
-        self._privates: dict[int, SlidingWindow] = {}
+        self._privates: dict[int, TokenBucket] = {}
 
     async def initialize(self) -> None:
         pass
@@ -98,7 +121,7 @@ class TelegramFloodLimiter(BaseRateLimiter[int]):
             elif private is not None:
                 window = self._privates.get(private)
                 if window is None:
-                    window = self._privates[private] = SlidingWindow(*self.PRIVATE)
+                    window = self._privates[private] = TokenBucket(*self.PRIVATE)
                 await window.acquire()
             await self._global.acquire()
             try:

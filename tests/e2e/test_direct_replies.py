@@ -94,14 +94,14 @@ async def test_429_on_a_direct_reply_waits_and_the_step_succeeds(launch, api, pe
 
 
 async def test_the_emulators_private_chat_limit_meets_a_reply_right_after_reminders(launch, api, people):
-    """No injected fault: four messages (reminders, say) have just gone to the manager, so
+    """No injected fault: six messages (reminders, say) have just gone to the manager, so
     Telegram's per-chat limit answers the reply with 429; our own limiter is off here."""
     sari = people.sari
     async with launch(rate_limit=False) as bot:
         await seed_cooperative(bot.services.db, sari.id)
         await describe_a_case(sari)
         await asyncio.sleep(3.1)  # the flow's own messages have left the window
-        for i in range(4):
+        for i in range(6):
             await bot.app.bot.send_message(sari.id, f"Pengingat {i + 1}")
         await sari.send("Pinjaman anggota macet Rp200 juta")
         await sari.wait_for(lambda m: has("Tercatat (1 pesan)")(m) or has(ERROR)(m), timeout=15)
