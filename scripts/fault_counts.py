@@ -27,8 +27,8 @@ def main() -> int:
                                                                          "PYTHONPATH": str(ROOT)})
     lines = proc.stdout.splitlines()
     for line in lines:
-        if line.lstrip(".F").startswith("FAULT"):
-            print(line.lstrip(".F").removeprefix("FAULT "))
+        if "FAULT " in line:
+            print(line[line.index("FAULT ") + len("FAULT "):])
     print(lines[-1] if lines else proc.stderr[-2000:])
     return proc.returncode
 
