@@ -32,6 +32,8 @@ from storage.flows import FlowState
 from storage.health import HealthCheck
 
 FLOW = "health"
+# /batal mid check: the answers are already stored, so say so and how to go on
+FLOW_CANCELLED = {FLOW: "health.cancelled_kept"}
 PRIVATE = filters.ChatType.PRIVATE
 _STEP = {s.id: s for s in HEALTH_STEPS}
 _QUESTION = {q.id: q for q in GOVERNANCE_QUESTIONS}
@@ -83,14 +85,18 @@ async def start(update: Update, context: Context, coop: Cooperative, check: Heal
     await ask(update, context, check)
 
 
-async def ask(update: Update, context: Context, check: HealthCheck) -> None:
-    """Ask the first unanswered step, or finish when there is none."""
+async def ask(update: Update, context: Context, check: HealthCheck, echo: str | None = None) -> None:
+    """Ask the first unanswered step, or finish when there is none. `echo`: the previous
+    answer as understood ("Kas dan bank: Rp 8.500.000.000 ✓"), shown above the question."""
     prompt = hf.next_prompt(check.kind, check.answers)
     if prompt is None:
+        if echo:
+            await reply(update, context, echo)
         await finish(update, context, check)
         return
     lang_ = await lang(update, context)
-    await keyed_reply(update, context, check, prompt, question_html(context, lang_, prompt),
+    html = question_html(context, lang_, prompt)
+    await keyed_reply(update, context, check, prompt, f"{echo}\n\n{html}" if echo else html,
                       step_keyboard(context, lang_, check, prompt))
 
 
@@ -183,12 +189,15 @@ def problem_html(context: Context, lang_: str, step_id: str, problem: hf.Problem
 async def record(update: Update, context: Context, check: HealthCheck, prompt: hf.Prompt, value: object,
                  pressed: bool = False) -> None:
     check = await checks(context).record(check, prompt.step_id, value)
+    lang_ = await lang(update, context)
+    title = _QUESTION[prompt.step_id].text(lang_) if prompt.kind == hf.GOVERNANCE else _STEP[prompt.step_id].label(lang_)
+    understood = t(context, lang_, "health.answered", label=title,
+                   value=hf.shown_value(prompt.kind, prompt.step_id, value, lang_))
     if pressed:  # show the answer in place of the buttons, so they cannot be pressed twice
-        lang_ = await lang(update, context)
-        title = _QUESTION[prompt.step_id].text(lang_) if prompt.kind == hf.GOVERNANCE else _STEP[prompt.step_id].label(lang_)
-        await edit_or_reply(update, context, t(context, lang_, "health.answered", label=title,
-                                               value=hf.shown_value(prompt.kind, prompt.step_id, value, lang_)))
-    await ask(update, context, check)
+        await edit_or_reply(update, context, understood)
+        await ask(update, context, check)
+    else:  # a typed figure is echoed as understood ("Rp 8.500.000.000 ✓") above the next question
+        await ask(update, context, check, echo=understood)
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -237,9 +246,11 @@ async def _step_button(update: Update, context: Context, check: HealthCheck, dat
     if data.action == "b":
         await query.answer()
         await drop_buttons(update)
-        check = await checks(context).go_back(check)
-        await say(update, context, "health.went_back")
-        await ask(update, context, check)
+        earlier = await checks(context).go_back(check)
+        undone = [k for k in check.answers if k not in earlier.answers]  # the step asked again
+        previous = hf.shown_value(check.kind, undone[0], check.answers[undone[0]], lang_) if undone else None
+        await say(update, context, "health.went_back", answered=bool(undone), previous=previous)
+        await ask(update, context, earlier)
         return
     value = hf.button_value(prompt, data.arg(2, ""))
     if value is hf.INVALID or (prompt.kind == hf.FINANCIAL and hf.check_figure(prompt.step_id, value, check.answers)):

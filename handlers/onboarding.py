@@ -233,7 +233,7 @@ async def on_message(update: Update, context: Context, state: FlowState) -> None
     if state.step == "join_code":
         await _join_with_code(update, context, state, text)
         return
-    answer = reg.parse_text_answer(state.step, text)
+    answer = reg.parse_text_answer(state.step, text, today=get_services(context).reminders.today())
     if isinstance(answer, reg.Invalid):
         await say(update, context, f"onboarding.invalid_{answer.code}")
         return
@@ -283,8 +283,12 @@ async def finish_join(update: Update, context: Context, state: FlowState) -> Non
 
 async def cancel(update: Update, context: Context) -> None:
     """Batalkan proses yang sedang berjalan"""
-    had = await end_flow(update, context)
-    await say(update, context, "common.cancelled" if had else "common.nothing_to_cancel")
+    state = await current_flow(update, context)
+    if state is None or not await end_flow(update, context):
+        await say(update, context, "common.nothing_to_cancel")
+        return
+    # each flow says what cancelling it really means (kept answers, a deletion not done)
+    await say(update, context, get_services(context).journeys.cancel_texts.get(state.name, "common.cancelled"))
 
 
 async def help_command(update: Update, context: Context) -> None:

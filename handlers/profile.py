@@ -14,7 +14,8 @@ from handlers.onboarding import ask_step
 from storage.flows import FlowState
 
 FLOW = "profile"
-EDITABLE = ("name", "nik", "kind", "company", "estate", "kecamatan", "members", "fy_end_month", "role")
+EDITABLE = ("name", "nik", "nik_certificate_date", "kind", "company", "estate", "kecamatan", "members",
+            "fy_end_month", "role")
 
 
 async def _show(update: Update, context: Context, edit: bool = False) -> None:
@@ -75,7 +76,7 @@ async def on_message(update: Update, context: Context, state: FlowState) -> None
     text = await text_input(update, context, max_len=200)
     if text is None:
         return
-    answer = reg.parse_text_answer(state.step, text)
+    answer = reg.parse_text_answer(state.step, text, today=get_services(context).reminders.today())
     if isinstance(answer, reg.Invalid):
         await say(update, context, f"onboarding.invalid_{answer.code}")
         return

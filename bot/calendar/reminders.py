@@ -66,7 +66,9 @@ class Clock:
 
 
 def profile_of(coop: Cooperative) -> CooperativeCalendarInput:
+    certificate = coop.nik_certificate_date
     return CooperativeCalendarInput(fy_end_month=coop.fy_end_month, kind=coop.kind, coop_id=coop.id,
+                                    nik_certificate_date=date.fromisoformat(certificate) if certificate else None,
                                     tracked_since=_date_of(coop.created_at))
 
 

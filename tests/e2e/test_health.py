@@ -52,7 +52,7 @@ async def test_stop_restart_and_continue(launch, people, api):
         await sari.send(SEHAT[5])
         await sari.wait_for(step(7))
         await sari.command("/batal")
-        await sari.wait_for(has("dibatalkan"))
+        await sari.wait_for(has("tersimpan"))
         await sari.send("halo")                   # no flow now: not taken as a figure
         await sari.command("/cekkesehatan")
         offer = await sari.wait_for(has("belum selesai"))
