@@ -198,7 +198,11 @@ def cmd_kb(args: argparse.Namespace) -> int:
     if args.kb_command == "misses":
         from bot.triage.report import cmd_misses
 
-        return cmd_misses(_settings(), limit=args.limit)
+        return cmd_misses(_settings(), limit=args.limit, tsv=args.tsv)
+    if args.kb_command == "learn":
+        from bot.triage.report import cmd_learn
+
+        return cmd_learn(_settings(), args.file, args.entries)
     return 2
 
 
@@ -237,6 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--ablations", action="store_true", help="also with each pipeline part switched off")
     m = kb.add_parser("misses", help="questions the knowledge base did not answer well")
     m.add_argument("--limit", type=int, default=50)
+    m.add_argument("--tsv", help="also write the consultants' labelled questions to this TSV for review")
+    lr = kb.add_parser("learn", help="add reviewed labelled questions (TSV: question, entry) to the entries")
+    lr.add_argument("file")
+    lr.add_argument("--entries", help="entries folder (default: knowledge/entries)")
     p.set_defaults(func=cmd_kb)
     return parser
 

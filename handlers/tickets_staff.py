@@ -20,6 +20,7 @@ from bot.core.delivery import DeliveryHooks
 from bot.core.domain import KECAMATAN
 from bot.core.services import SERVICES_KEY, Services, get_services
 from bot.tickets.stats import compute
+from bot.triage.learn import record_ticket_answer
 from bot.triage.service import render_entry
 from bot.core.sanitize import clean_name
 from handlers.common import Context, edit_or_reply, is_consultant, is_staff_chat, label, reply, t
@@ -248,6 +249,8 @@ async def faq_answer(update: Update, context: Context) -> None:
     except rules.NotAllowed as exc:
         await _say(update, context, "tickets.cannot_relay", reason=label(context, _lang(context), f"tickets.denied_{exc.code}"))
         return
+    await record_ticket_answer(svc.db, ticket_id=ticket.id, question=ticket.question, entry_id=entry.id,
+                               triage_id=ticket.triage_id)  # the KB learns from it (bot/triage/learn.py)
     await _say(update, context, "tickets.faq_sent", entry_id=entry.id, number=rules.number(ticket.id))
 
 

@@ -66,9 +66,7 @@ class FakeBotApi(Scenario):
         self._fetched_update_id = 0
         self._delivery_listeners: list = []
         self._webhook_task: asyncio.Task | None = None
-        self.webhook_answers: list[tuple[int, int]] = []
-        self.arrived: Counter[str] = Counter()  # calls per method as they arrive (a long poll is
-        # in `requests` only once it has returned)  # (update_id, HTTP status) per webhook POST
+        self.webhook_answers: list[tuple[int, int]] = []  # (update_id, HTTP status) per webhook POST
         super().__init__()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -181,6 +179,12 @@ class FakeBotApi(Scenario):
     def rejected(self) -> list[RecordedRequest]:
         return [r for r in self.requests if not r.ok]
 
+    @property
+    def polls_started(self) -> int:
+        """getUpdates calls begun so far: a long poll is in `requests` only once it returns,
+        which for an idle bot is its whole timeout later."""
+        return self._poll_generation
+
     def calls(self, method: str) -> list[RecordedRequest]:
         return [r for r in self.requests if r.method.lower() == method.lower()]
 
@@ -233,7 +237,6 @@ class FakeBotApi(Scenario):
             return _error_response(ApiError(400, "Bad Request: can't parse request body"))
         if name != "getUpdates":  # an idle bot long-polls forever; that is not activity
             self._last_activity = time.monotonic()
-        self.arrived[name] += 1
         status, body, content_type, error = await self._call(name, function, params)
         if status == DROP:  # done, but the bot never hears so
             self.requests.append(RecordedRequest(name, params.loggable(), 200, "response dropped", self.now()))

@@ -100,15 +100,12 @@ class BotProcess:
         env.update({k: str(v) for k, v in self.env_overrides.items()})
         return env
 
-    def _listening(self, early: bool) -> int:
-        """Long polls plus setWebhook calls: either shows the bot is taking updates. `early`
-        counts a long poll when it arrives; otherwise when it was answered (the bot has been
-        up for a poll cycle, so work it does at start, like due reminders, is done)."""
-        polls = self.api.arrived["getUpdates"] if early else len(self.api.calls("getUpdates"))
-        return polls + len(self.api.calls("setWebhook"))
+    def _listening(self) -> int:
+        """Long polls begun (a poll returns much later) plus setWebhook calls (webhook mode)."""
+        return self.api.polls_started + len(self.api.calls("setWebhook"))
 
-    async def start(self, ready_timeout: float = 30.0, early: bool = False) -> None:
-        polls_before = self._listening(early)
+    async def start(self, ready_timeout: float = 30.0) -> None:
+        polls_before = self._listening()
         self.log_path = self.database_path.with_suffix(f".{len(self.api.calls('getMe'))}.log")
         log = open(self.log_path, "wb")
         self.proc = await asyncio.create_subprocess_exec(
@@ -117,7 +114,7 @@ class BotProcess:
         log.close()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + ready_timeout
-        while self._listening(early) <= polls_before:
+        while self._listening() <= polls_before:
             if self.proc.returncode is not None or loop.time() > deadline:
                 raise RuntimeError(f"bot process did not start polling:\n{self.log()}")
             await asyncio.sleep(0.05)

@@ -48,7 +48,7 @@ async def test_kill_at_a_grid_of_instants_after_delivery_loses_nothing(api, peop
     sari, staff = people.sari, people.staff
     await open_ticket(api, database_path, sari.id)
     proc = bot_process()
-    await proc.start(early=True)
+    await proc.start()
     await staff.wait_for(lambda m: "Tiket #0001" in m.text, timeout=15)
     api.inject("sendMessage", 502, times=10**6, chat_id=STAFF_CHAT_ID)  # relays wait in the outbox
 
@@ -60,7 +60,7 @@ async def test_kill_at_a_grid_of_instants_after_delivery_loses_nothing(api, peop
         await sari.send(text)
         await asyncio.wait_for(armed.wait(), 15)
         await asyncio.wait_for(proc.proc.wait(), 10)
-        await proc.start(early=True)
+        await proc.start()
         await api.settle(quiet=0.5, timeout=5)  # the restarted bot catches up before the next kill
     api.faults.pending.clear()  # the staff group is reachable again: the outbox delivers
     db = await Database.open(database_path)  # and the retries its backoff scheduled are due now
