@@ -140,7 +140,7 @@ async def _post_init(app: Application) -> None:
     settings: Settings = app.bot_data["settings"]
     db = await Database.open(settings.database_path)
     worker = DeliveryWorker(app.bot, db)
-    services = Services(settings=settings, db=db, texts=Texts(settings.default_language),
+    services = Services(settings=settings, db=db, texts=Texts(settings.default_language, settings.tz),
                         outbox=Outbox(db, worker.wake), delivery=worker)
     app.bot_data[SERVICES_KEY] = services
     for module in app.bot_data["journeys"]:
