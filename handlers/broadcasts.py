@@ -19,7 +19,6 @@ from bot.broadcasts.service import (PROGRESS_KIND, Audience, BroadcastService, D
 from bot.core.buttons import Button, callback, grid
 from bot.core.delivery import DeliveryHooks
 from bot.core.domain import COOPERATIVE_KINDS, KECAMATAN
-from bot.calendar.obligations import format_date
 from bot.core.services import get_services
 from bot.core.when import parse_when
 from handlers.common import Context, edit_or_reply, is_admin, is_staff_chat, label, lang, reply, say, t
@@ -58,10 +57,6 @@ async def _admin_or_refuse(update: Update, context: Context) -> bool:
     return False
 
 
-def format_when(moment: datetime, lang_: str) -> str:
-    return f"{format_date(moment.date(), lang_)} {moment:%H.%M} {moment.tzname()}"
-
-
 def _audience(data: dict) -> Audience:
     return Audience(data["audience"], data.get("audience_arg"))
 
@@ -73,7 +68,7 @@ async def siaran(update: Update, context: Context) -> None:
     if not await _admin_or_refuse(update, context):
         return
     lang_, svc = await lang(update, context), get_services(context)
-    scheduled = [{"id": b.id, "when": format_when(b.scheduled_at.astimezone(svc.settings.tz), lang_),
+    scheduled = [{"id": b.id, "when": b.scheduled_at,
                   "audience": label(context, lang_, "broadcasts.audience", kind=b.audience, arg=b.audience_arg)}
                  for b in await service(context).scheduled()]
     await start_flow(update, context, FLOW, "text", {"key": secrets.token_hex(8)})
@@ -118,7 +113,7 @@ async def on_message(update: Update, context: Context, state: FlowState) -> None
         await save_flow(context, state)
         lang_ = await lang(update, context)
         audience = _audience(state.data)
-        await reply(update, context, t(context, lang_, "broadcasts.confirm_schedule", when=format_when(when, lang_),
+        await reply(update, context, t(context, lang_, "broadcasts.confirm_schedule", when=when,
                                        audience=_audience_label(context, lang_, audience),
                                        count=await service(context).count(audience)),
                     [[Button(label(context, lang_, "broadcasts.btn_confirm_schedule"), "bc:yes"),
@@ -255,7 +250,7 @@ async def _send(update: Update, context: Context, state: FlowState, lang_: str) 
     else:
         schedule_job(context.application, broadcast_id, when)
         await edit_or_reply(update, context, t(context, lang_, "broadcasts.scheduled_ok", id=broadcast_id,
-                                               when=format_when(when, lang_)))
+                                               when=when))
 
 
 async def _cancel_scheduled(update: Update, context: Context, arg: str) -> None:

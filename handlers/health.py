@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+from decimal import Decimal
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -22,9 +23,10 @@ from bot.health import flow as hf
 from bot.core.buttons import Button, Keyboard, callback
 from bot.core.domain import SAVINGS_AND_LOANS_KINDS
 from bot.health.governance import GOVERNANCE_QUESTIONS
-from bot.health.scoring import HEALTH_STEPS, Band, problem_question
+from bot.health.scoring import HEALTH_STEPS, problem_question
 from bot.health.chart import render_chart
 from bot.core.services import get_services
+from bot.core.texts import pick
 from handlers.common import (Context, edit_or_reply, is_consultant, is_private, is_staff_chat, label, lang, reply,
                              say, t, text_input)
 from handlers.flows import current_flow, end_flow, flow, save_flow
@@ -123,13 +125,11 @@ async def keyed_reply(update: Update, context: Context, check: HealthCheck, prom
 def question_html(context: Context, lang_: str, prompt: hf.Prompt) -> str:
     if prompt.kind == hf.GOVERNANCE:
         return t(context, lang_, "health.ask_question", number=prompt.number, total=prompt.total,
-                 text=_QUESTION[prompt.step_id].text(lang_))
+                 text=hf.title(prompt.kind, prompt.step_id))
     step = _STEP[prompt.step_id]
     if step.kind == "yesno":
-        return t(context, lang_, "health.ask_yesno", number=prompt.number, total=prompt.total,
-                 label=step.label(lang_), hint=step.hint(lang_))
-    return t(context, lang_, "health.ask_money", number=prompt.number, total=prompt.total, label=step.label(lang_),
-             hint=step.hint(lang_), example=step.example, allow_negative=step.allow_negative)
+        return t(context, lang_, "health.ask_yesno", number=prompt.number, total=prompt.total, step=step)
+    return t(context, lang_, "health.ask_money", number=prompt.number, total=prompt.total, step=step)
 
 
 def step_keyboard(context: Context, lang_: str, check: HealthCheck, prompt: hf.Prompt) -> Keyboard:
@@ -137,7 +137,7 @@ def step_keyboard(context: Context, lang_: str, check: HealthCheck, prompt: hf.P
         return Button(text, callback("hc", "a", check.id, prompt.number, value))
     keyboard: Keyboard = []
     if prompt.kind == hf.GOVERNANCE:
-        keyboard = [[answer(c.label(lang_), c.id)] for c in _QUESTION[prompt.step_id].choices]
+        keyboard = [[answer(str(pick(c, lang_, "label")), c.id)] for c in _QUESTION[prompt.step_id].choices]
     elif _STEP[prompt.step_id].kind == "yesno":
         keyboard = [[answer(label(context, lang_, "common.yes"), "1"), answer(label(context, lang_, "common.no"), "0")]]
     last = [answer(label(context, lang_, "common.btn_skip"), "-")]
@@ -194,7 +194,7 @@ def problem_html(context: Context, lang_: str, step_id: str, problem: hf.Problem
         return t(context, lang_, "health.use_buttons")
     if problem.code == "not_a_number":
         return t(context, lang_, "health.not_money", detail=problem.detail or "", example=step.example)
-    return t(context, lang_, "health.problem", question=problem_question(problem.code, lang_))
+    return t(context, lang_, "health.problem", question=problem_question(problem.code))
 
 
 async def record(update: Update, context: Context, check: HealthCheck, prompt: hf.Prompt, value: object,
@@ -204,9 +204,8 @@ async def record(update: Update, context: Context, check: HealthCheck, prompt: h
     check = await repo(context).get(check.id)
     if pressed:  # show the answer in place of the buttons, so they cannot be pressed twice
         lang_ = await lang(update, context)
-        title = _QUESTION[prompt.step_id].text(lang_) if prompt.kind == hf.GOVERNANCE else _STEP[prompt.step_id].label(lang_)
-        await edit_or_reply(update, context, t(context, lang_, "health.answered", label=title,
-                                               value=hf.shown_value(prompt.kind, prompt.step_id, value, lang_)))
+        await edit_or_reply(update, context, t(context, lang_, "health.answered", label=hf.title(prompt.kind, prompt.step_id),
+                                               value=hf.shown_value(prompt.kind, prompt.step_id, value)))
     await ask(update, context, check)
 
 
@@ -274,13 +273,13 @@ async def _drop_buttons(update: Update) -> None:
 async def finish(update: Update, context: Context, check: HealthCheck) -> None:
     svc = get_services(context)
     lang_ = await lang(update, context)
-    done = await service.finish(svc.db, svc.outbox, svc.texts, svc.settings, check.id, update.effective_chat.id, lang_)
+    done = await service.finish(svc.db, svc.outbox, svc.texts, svc.settings, check.id, update.effective_chat.id)
     view = done.view
     await reply(update, context, t(context, lang_, f"health.result_{check.kind}", cooperative=done.cooperative.name,
                                    view=view))
     chat_id = update.effective_chat.id
     if check.kind == hf.FINANCIAL:
-        png = await asyncio.to_thread(render_chart, done.result, lang_)
+        png = await asyncio.to_thread(render_chart, done.result, svc.texts, lang_)
         await context.bot.send_photo(chat_id, png, caption=t(context, lang_, "health.chart_caption",
                                                              total=view["total"], band=view["band"]))
     reading = _faq_buttons(context, lang_, hf.faq_ids(view))
@@ -331,7 +330,7 @@ async def _consult(update: Update, context: Context, parts: list[str]) -> None:
         await say(update, context, "health.consult_fallback")
         return
     question = label(context, lang_, "health.consult_question", kind=check.kind,
-                     total=hf.number(check.total, lang_), band=Band(check.band).label(lang_))
+                     total=Decimal(check.total), band=check.band)
     await begin_ticket(update, context, question=question)
 
 
@@ -376,7 +375,7 @@ async def history(update: Update, context: Context) -> None:
     if coop is None:
         await say(update, context, "health.need_cooperative")
         return
-    rows = hf.history_view(await repo(context).history(coop.id), await lang(update, context), svc.settings.tz)
+    rows = hf.history_view(await repo(context).history(coop.id))
     if not rows:
         await say(update, context, "health.history_empty")
         return

@@ -325,7 +325,7 @@ async def sla_job(context: Context) -> None:
 
 async def _staff_detail(context: Context, user_id: int) -> dict:
     covered = await ConsultantRepo(get_services(context).db).areas_of(user_id)
-    return {"Wilayah": ", ".join(covered) or "-"}
+    return {"areas": ", ".join(covered) or "-"}  # worded by staff.whoami
 
 
 async def setup(app: Application) -> None:

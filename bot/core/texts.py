@@ -18,13 +18,19 @@ written in (templates/id/... in Indonesian), so a template never passes the lang
     {{ ratio|percent }}       13%
     {{ count|number }}        1.234
     {{ 3|month }}             Maret
+
+Words that live in data files (the health table, the governance questionnaire, the obligation
+calendar, FAQ entries) come in both languages, as `x_id`/`x_en` fields or an {"id": .., "en": ..}
+mapping; the `local` filter picks the template's language (`{{ step|local("label") }}`,
+`{{ titles|local }}`), falling back to Indonesian. `pick` is the same rule for the few places
+outside a template (button labels, a chart), so no module switches on the language itself.
 """
 from __future__ import annotations
 
 import html
 import re
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import tzinfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound, pass_context
@@ -75,6 +81,7 @@ class Texts:
             "percent": localised(formatting.format_percent),
             "number": localised(formatting.format_number),
             "month": localised(formatting.month_name),
+            "local": localised(lambda v, lang, field=None: pick(v, lang, field, self.default_language)),
         }
 
     def datetime(self, lang: str, value: object, style: str = "full") -> str:
@@ -110,6 +117,23 @@ class Texts:
         """Text for places Telegram does not parse as HTML (button labels, topic names)."""
         rendered = self.render(lang, name, **values)
         return Markup(rendered).striptags() if "<" in rendered else html.unescape(rendered)
+
+
+def pick(value: object, lang: str, field: str | None = None, default: str = "id") -> object:
+    """The `lang` version of a bilingual value, else the `default` language's.
+
+    `value` is a mapping {"id": ..., "en": ...}, or an object with `<field>_id`/`<field>_en`
+    attributes (a plain `<field>` attribute is the Indonesian one, as in FAQ entries); anything
+    else is returned as it is (text that exists in one language only)."""
+    if field is None:
+        if isinstance(value, Mapping):
+            return value.get(lang) or value.get(default)
+        return value
+    for name in (f"{field}_{lang}", f"{field}_{default}", field):
+        found = getattr(value, name, None)
+        if found:
+            return found
+    return None
 
 
 class _LangContext:

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from markupsafe import Markup
 
-from bot.core.texts import TELEGRAM_TEXT_LIMIT, Texts
+from bot.core.texts import TELEGRAM_TEXT_LIMIT, Texts, pick
 from knowledge.loader import Category, Entry, load_categories, load_entries
 from knowledge.matcher import Matcher, Result
 from knowledge.normalize import normalize_text
@@ -118,24 +118,29 @@ def paginate(items: list, number: int, size: int = PAGE_SIZE) -> Page:
     return Page(tuple(items[number * size:(number + 1) * size]), number, count)
 
 
+def _versions(entry: Entry) -> dict[str, tuple[str, str, str] | None]:
+    """The entry in each language it is written in, as (language, title, answer): an entry is
+    English only when its answer is, so a reader never gets an English title over Indonesian."""
+    english = ("en", entry.title_en or entry.title, entry.answer_en) if entry.answer_en else None
+    return {"id": ("id", entry.title, entry.answer_id), "en": english}
+
+
 def entry_title(entry: Entry, lang: str) -> str:
-    return entry.title_en if lang == "en" and entry.title_en and entry.answer_en else entry.title
+    return pick(_versions(entry), lang)[1]  # type: ignore[index]
 
 
 def category_title(category: Category, lang: str) -> str:
-    return category.title_en if lang == "en" and category.title_en else category.title
+    return str(pick({"id": category.title, "en": category.title_en}, lang))
 
 
 def render_entry(texts: Texts, lang: str, entry: Entry) -> str:
     """An entry as a Telegram HTML message: title, answer (trusted HTML from the FAQ files),
     and its sources when they still fit in one message. English when asked for and written."""
-    english = lang == "en" and bool(entry.answer_en)
-    lang_ = "en" if english else "id"
-    values = dict(title=entry.title_en or entry.title if english else entry.title,
-                  answer=Markup(entry.answer_en if english else entry.answer_id))
-    html = texts.render(lang_, "ask.entry", sources=list(entry.sources), **values)
+    written_in, title, answer = pick(_versions(entry), lang)  # type: ignore[misc]
+    values = dict(title=title, answer=Markup(answer))
+    html = texts.render(written_in, "ask.entry", sources=list(entry.sources), **values)
     if len(html) > TELEGRAM_TEXT_LIMIT:
-        html = texts.render(lang_, "ask.entry", sources=[], **values)
+        html = texts.render(written_in, "ask.entry", sources=[], **values)
     return html
 
 

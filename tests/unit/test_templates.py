@@ -41,3 +41,33 @@ def test_macros_without_arguments_render_to_valid_telegram_html(name):
             pytest.fail(f"{name}:{macro.name}: {exc}")
         rendered += 1
     assert rendered or journey in {"labels", "menu"}
+
+
+# Dates, times and numbers are written by bot.core.formatting through the template filters
+# (date, time, datetime, duration, money, decimal, percent, number, month), never by hand.
+RAW_FORMATTING = {
+    "strftime": re.compile(r"strftime"),
+    "printf-style number (.1f, %02d)": re.compile(r"%[-0-9.]*[dfs]\b|\{:[^}]*[.,]\d*f?\}|\.\d+f\b"),
+    "str.format of a number": re.compile(r"\"\{:[^\"]*\}\"\.format"),
+    "round filter (use decimal/duration)": re.compile(r"\|\s*round\b"),
+    "hand-swapped decimal sign": re.compile(r"replace\(\s*[\"'][.,][\"']\s*,\s*[\"'][.,][\"']\s*\)"),
+    "hand-read date parts": re.compile(r"\.(weekday|isoweekday|tzname)\(\)|\.(hour|minute)\b"),
+    "hand-written month names": re.compile(r"\"(Januari|January)\",\s*\"(Februari|February)\""),
+}
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_no_hand_written_dates_or_numbers_in_templates(name):
+    source = resources.files("bot").joinpath("templates", name).read_text(encoding="utf-8")
+    found = [f"{what}: {m.group(0)!r}" for what, pattern in RAW_FORMATTING.items()
+             for m in pattern.finditer(source)]
+    assert not found, f"{name}: format through the filters of bot.core.texts: {found}"
+
+
+def test_the_lint_catches_what_issue_11_saw():
+    samples = ['{{ dt.strftime("%d-%m-%Y pukul %H:%M") }}', '{{ "%.1f" % x }}', '{{ "{:,}".format(x) }}',
+               '{{ hours|round(1) }} jam', '{{ x|replace(".", ",") }}', '{{ "%02d.%02d" % (when.hour, when.minute) }}']
+    for sample in samples:
+        assert any(p.search(sample) for p in RAW_FORMATTING.values()), sample
+    assert not any(p.search('{{ when|datetime }} {{ x|decimal(1) }} {{ 3|month }} <b>{{ n|number }}</b>')
+                   for p in RAW_FORMATTING.values())
