@@ -8,11 +8,11 @@ from jinja2 import nodes
 
 from bot.emulator import HtmlError, parse_html
 from bot.core.texts import Texts
+from knowledge.telegram_html import TAGS
 
 pytestmark = pytest.mark.unit
 
-TELEGRAM_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-                 "tg-spoiler", "span", "blockquote", "tg-emoji"}
+TELEGRAM_TAGS = TAGS
 TEMPLATES = sorted(f"{lang}/{item.name}" for lang in ("id", "en")
                    for item in resources.files("bot").joinpath("templates", lang).iterdir()
                    if item.name.endswith(".j2"))
