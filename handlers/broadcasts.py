@@ -226,8 +226,8 @@ async def _choose(update: Update, context: Context, state: FlowState, audience: 
     state.step = "preview"
     await save_flow(context, state)
     lang_ = await lang(update, context)
-    await edit_or_reply(update, context, t(context, lang_, "broadcasts.ask_audience") + " "
-                        + _audience_label(context, lang_, audience))
+    await edit_or_reply(update, context, t(context, lang_, "broadcasts.audience_chosen",
+                                           audience=_audience_label(context, lang_, audience)))
     await _preview(update, context, state)
 
 
