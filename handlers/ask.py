@@ -155,7 +155,7 @@ async def _drop_buttons(update: Update) -> None:
 
 # ---- /faq browsing ---------------------------------------------------------------------------
 async def faq(update: Update, context: Context) -> None:
-    """Jelajahi tanya-jawab koperasi"""
+    """/faq (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     lang_ = await lang(update, context)
     knowledge = knowledge_of(context)
     query = " ".join(context.args or []).strip()

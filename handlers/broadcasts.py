@@ -64,7 +64,7 @@ def _audience(data: dict) -> Audience:
 # --------------------------------------------------------------------------- /siaran
 
 async def siaran(update: Update, context: Context) -> None:
-    """Kirim siaran dari Dinas"""
+    """/siaran (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     if not await _admin_or_refuse(update, context):
         return
     lang_, svc = await lang(update, context), get_services(context)

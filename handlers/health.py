@@ -49,12 +49,12 @@ def repo(context: Context) -> HealthRepo:
 
 # ---- starting and resuming -------------------------------------------------------------------
 async def health_check(update: Update, context: Context) -> None:
-    """Cek kesehatan keuangan koperasi"""
+    """/cekkesehatan (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     await begin(update, context, hf.FINANCIAL)
 
 
 async def governance_check(update: Update, context: Context) -> None:
-    """Cek tata kelola koperasi"""
+    """/cektatakelola (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     await begin(update, context, hf.GOVERNANCE)
 
 
@@ -353,7 +353,7 @@ async def _open_ticket(update: Update, context: Context, parts: list[str]) -> No
 
 # ---- history ---------------------------------------------------------------------------------
 async def history(update: Update, context: Context) -> None:
-    """Riwayat cek kesehatan"""
+    """/riwayat (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     if not is_private(update):
         await say(update, context, "health.private_only")
         return

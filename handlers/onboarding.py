@@ -57,7 +57,7 @@ async def ask_step(update: Update, context: Context, state: FlowState, prefix: s
 
 
 async def start(update: Update, context: Context) -> None:
-    """Mulai / daftar koperasi"""
+    """/start (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     svc = get_services(context)
     user = update.effective_user
     users = UserRepo(svc.db)
@@ -313,13 +313,13 @@ class _AlreadyMember(Exception):
 
 
 async def cancel(update: Update, context: Context) -> None:
-    """Batalkan proses yang sedang berjalan"""
+    """/batal (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     had = await end_flow(update, context)
     await say(update, context, "common.cancelled" if had else "common.nothing_to_cancel")
 
 
 async def help_command(update: Update, context: Context) -> None:
-    """Apa yang bisa dilakukan bot ini"""
+    """/bantuan /help (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     await say(update, context, "onboarding.help")
 
 

@@ -32,7 +32,7 @@ async def _core_export(db: Database, user_id: int) -> tuple[str, object]:
 
 
 async def my_data(update: Update, context: Context) -> None:
-    """Lihat semua data Anda yang tersimpan"""
+    """/datasaya (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     svc = get_services(context)
     db, user_id = svc.db, update.effective_user.id
     export: dict[str, object] = {}
@@ -46,7 +46,7 @@ async def my_data(update: Update, context: Context) -> None:
 
 
 async def erase(update: Update, context: Context) -> None:
-    """Hapus data pribadi Anda"""
+    """/hapusdata (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     lang_ = await lang(update, context)
     await reply(update, context, t(context, lang_, "privacy.erase_confirm"),
                 [[Button(label(context, lang_, "privacy.btn_erase"), "priv:erase:yes"),

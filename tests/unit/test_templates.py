@@ -71,3 +71,28 @@ def test_the_lint_catches_what_issue_11_saw():
         assert any(p.search(sample) for p in RAW_FORMATTING.values()), sample
     assert not any(p.search('{{ when|datetime }} {{ x|decimal(1) }} {{ 3|month }} <b>{{ n|number }}</b>')
                    for p in RAW_FORMATTING.values())
+
+
+def test_each_command_is_described_once_per_language_in_menu_j2():
+    """The menu, /bantuan and the handlers agree: a description lives in menu.j2 only."""
+    from telegram.ext import CommandHandler
+
+    from bot.app import JOURNEYS
+    from bot.core.journeys import Journeys
+    texts = Texts()
+    journeys = Journeys.of(JOURNEYS)
+    for command in {*journeys.private_commands, *journeys.staff_commands}:
+        for lang in ("id", "en"):
+            assert texts.plain(lang, "menu.describe", command=command) != command, (lang, command)
+    for lang in ("id", "en"):
+        help_text = texts.plain(lang, "onboarding.help")
+        for command in journeys.private_commands:
+            if f"/{command} — " in help_text:
+                assert f"/{command} — {texts.plain(lang, 'menu.describe', command=command)}" in help_text
+    described = {texts.plain("id", "menu.describe", command=c) for c in journeys.private_commands}
+    for module in JOURNEYS:
+        for handler in getattr(module, "HANDLERS", []):
+            handler = handler[0] if isinstance(handler, tuple) else handler
+            if isinstance(handler, CommandHandler):
+                doc = (handler.callback.__doc__ or "").strip()
+                assert doc not in described, f"{handler.callback.__name__}: menu text repeated in a docstring"
