@@ -92,3 +92,23 @@ def test_filters_format_in_the_language_of_the_template_they_are_written_in():
         "Rp 8.500.000.000 4,0 Kamis, 3 Desember 2026 Maret"
     assert texts.format("en", "datetime", UTC_1AM) == "Thursday, 3 December 2026 at 08:00 WIB"
     assert texts.format("id", "duration", 0.0) == "< 1 menit"
+
+
+def test_staff_numbers_read_in_the_locale_not_as_python_floats():
+    from bot.tickets.stats import compute
+    texts = Texts()
+    assert "setelah 4 jam kerja" in texts.render("id", "tickets.sla_raise", number="#0001", level=1, hours=4.0)
+    rows = [dict(service="kuratif", category="keuangan", status="resolved", created_at="2026-03-02T01:00:00.000000Z",
+                 first_answer_at="2026-03-02T01:00:10.000000Z", kecamatan="Setu", score=4)]
+    html = texts.render("id", "tickets.stats", s=compute(rows), by=[])
+    assert "Nilai rata-rata: 4,0/5" in html  # not "4.0/5"
+    assert "pertama: &lt; 1 menit" in html  # not "0.0 jam"
+    assert "Pesan Anda terlalu panjang (5.000 karakter)" in texts.render("id", "common.too_long", limit=4000,
+                                                                          length=5000)
+
+
+def test_a_fixed_offset_time_still_reads_wib():
+    """A time parsed with a +07:00 offset read "08.00 UTC+07:00" right after a preview saying WIB."""
+    fixed = datetime(2026, 12, 3, 8, 0, tzinfo=timezone(timedelta(hours=7)))
+    assert fmt.format_time(fixed, "id") == "08.00 WIB"
+    assert Texts().datetime("id", fixed) == "Kamis, 3 Desember 2026 pukul 08.00 WIB"
