@@ -13,6 +13,7 @@ from bot.onboarding import service as reg
 from bot.core.buttons import Button, callback, grid
 from bot.core.domain import COOPERATIVE_KINDS, INDUSTRIAL_ESTATES, KECAMATAN, MANAGER_ROLES
 from bot.core.services import get_services
+from bot.core.settings import LANGUAGES
 from handlers.common import Context, edit_or_reply, label, lang, reply, say, t, text_input
 from handlers.flows import current_flow, end_flow, flow, save_flow, start_flow
 from storage.cooperatives import CooperativeRepo
@@ -80,13 +81,18 @@ async def start(update: Update, context: Context) -> None:
         return
     await start_flow(update, context, FLOW, "language")
     await reply(update, context, t(context, known.language or svc.settings.default_language, "onboarding.choose_language"),
-                [[Button("Bahasa Indonesia", "reg:language:id"), Button("English", "reg:language:en")]])
+                _language_buttons(context))
+
+
+def _language_buttons(context: Context) -> list[list[Button]]:
+    """Each language named in itself, from its own labels.j2."""
+    return [[Button(label(context, code, "labels.language"), f"reg:language:{code}") for code in LANGUAGES]]
 
 
 async def resume(update: Update, context: Context, state: FlowState) -> None:
     if state.step == "language":
         await reply(update, context, t(context, await lang(update, context), "onboarding.choose_language"),
-                    [[Button("Bahasa Indonesia", "reg:language:id"), Button("English", "reg:language:en")]])
+                    _language_buttons(context))
     elif state.step == "consent":
         await ask_consent(update, context)
     elif state.step == "path":
