@@ -41,7 +41,9 @@ async def test_a_quarterly_period_reads_as_a_quarter_not_an_iso_month(app, api):
     calendar = texts_to(api, MANAGER_ID)[-1]
     assert "Pemeriksaan triwulanan oleh pengawas (triwulan yang berakhir Desember 2026)" in calendar
     assert "(2026-" not in calendar
-    assert "(tahun buku 2025)" in calendar or "tahun buku" in calendar
+    assert "Rapat Anggota Tahunan (RAT) (tahun buku 2025)" in calendar
+    assert "\n   31 Desember 2026 — ⏳" in calendar  # the due line keeps its indentation
+    assert "Pembaruan sertifikat NIK (" not in calendar  # its period is its due date: said once
 
 
 async def test_a_pressed_yes_no_answer_keeps_the_question_mark(app, api):
