@@ -16,7 +16,7 @@ from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.broadcasts.service import (PROGRESS_KIND, Audience, BroadcastService, Draft, InvalidText, clean_html)
-from bot.core.buttons import Button, callback, grid
+from bot.core.buttons import Button, callback, grid, parse_callback
 from bot.core.delivery import DeliveryHooks
 from bot.core.domain import COOPERATIVE_KINDS, KECAMATAN
 from bot.core import jobs
@@ -175,7 +175,8 @@ async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if not await _admin_or_refuse(update, context):
         return
-    _, action, arg = (query.data.split(":", 2) + ["", ""])[:3]
+    data = parse_callback(query.data, maxsplit=1)
+    action, arg = (data.action, data.arg(0, "")) if data else ("", "")
     lang_ = await lang(update, context)
     if action == "cancel":
         await _cancel_scheduled(update, context, arg)
