@@ -112,3 +112,15 @@ def test_a_fixed_offset_time_still_reads_wib():
     fixed = datetime(2026, 12, 3, 8, 0, tzinfo=timezone(timedelta(hours=7)))
     assert fmt.format_time(fixed, "id") == "08.00 WIB"
     assert Texts().datetime("id", fixed) == "Kamis, 3 Desember 2026 pukul 08.00 WIB"
+
+
+@pytest.mark.parametrize("certificate", [None, "2024-05-01"])
+def test_the_profile_keeps_one_line_per_field(certificate):
+    """'NIK: -Jenis: ...': an {% endif %} ending a template line ate the newline after it."""
+    from types import SimpleNamespace
+    coop = SimpleNamespace(name="K", nik=None, nik_certificate_date=certificate, kind="karyawan", company="PT X",
+                           estate="MM2100", kecamatan="Setu", members=1250, fy_end_month=12, join_code="ABCD")
+    html = Texts().render("id", "profile.show", cooperative=coop, role="ketua", managers=["Sari"])
+    nik_line = html.split("\n")[1]
+    assert nik_line == ("NIK: -" if certificate is None else "NIK: - (sertifikat 1 Mei 2024)")
+    assert "\nJenis: Koperasi karyawan\n" in html and "Jumlah anggota: 1.250" in html
