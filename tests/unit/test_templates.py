@@ -1,6 +1,7 @@
 """Every template is valid Telegram HTML: a stray '<id>' in a help text makes Telegram refuse
 the whole message ("can't parse entities"), and the user gets an error instead of help."""
 import re
+from datetime import datetime, timezone
 from importlib import resources
 
 import pytest
@@ -96,3 +97,25 @@ def test_each_command_is_described_once_per_language_in_menu_j2():
             if isinstance(handler, CommandHandler):
                 doc = (handler.callback.__doc__ or "").strip()
                 assert doc not in described, f"{handler.callback.__name__}: menu text repeated in a docstring"
+
+
+# trim_blocks drops the newline after any block tag, also one that closes a line of text:
+# "📍 {{ place }}{% if agenda %}\n📝 Agenda" glued the agenda to the place. Such a tag ends in "+%}".
+EATS_NEWLINE = re.compile(r"^(?:[^{\s]|\{\{).*\{%[^%]*[^+]%\}$")
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_no_line_of_text_loses_its_newline_to_a_block_tag(name):
+    source = resources.files("bot").joinpath("templates", name).read_text(encoding="utf-8")
+    eaten = [f"{n}: {line[-50:]}" for n, line in enumerate(source.split("\n"), start=1)
+             if EATS_NEWLINE.match(line) and not line.endswith("endmacro %}")]
+    assert not eaten, f"{name}: end these block tags with +%}} to keep the line break: {eaten}"
+
+
+def test_lines_stay_apart():
+    texts = Texts()
+    preview = texts.render("id", "broadcasts.preview", audience="semua koperasi", count=0)
+    assert "semua koperasi.\nBelum ada penerima" in preview
+    invitation = texts.render("id", "meetings.invitation_for_members", kind="rat", when=datetime(2026, 12, 3, 1,
+                              tzinfo=timezone.utc), place="Aula", agenda="Laporan", organiser="Sari", cooperative="K")
+    assert "📍 Aula\n📝 Agenda: Laporan\n\n" in invitation
