@@ -147,16 +147,27 @@ def format_money(value: Decimal | int | float | str, lang: str = "id") -> str:
     return f"{'-' if amount < 0 else ''}{symbol} {number}"
 
 
+def format_size(size: int, lang: str = "id") -> str:
+    """A file size: 512 byte, 1,5 kB, 12,3 MB, 2 GB (steps of 1024, one decimal at most)."""
+    value = _decimal(size)
+    for unit in ("byte", "kilobyte", "megabyte", "gigabyte"):
+        if value < 1024 or unit == "gigabyte":
+            break
+        value /= 1024
+    return _units.format_unit(_one_place(value), f"digital-{unit}", length="short", locale=_locale(lang),
+                              format="#,##0.#")
+
+
 # ---- durations -------------------------------------------------------------------------------
 def format_duration(value: timedelta | float | int | Decimal, lang: str = "id", unit: str = "hour") -> str:
-    """A length of time, `value` a timedelta or a number of `unit`s ("hour", "minute", "day").
+    """A length of time, `value` a timedelta or a number of `unit`s ("hour", "minute", "second", "day").
 
     Under an hour: whole minutes ("45 menit"; under one minute "< 1 menit"); under two days:
     hours with at most one decimal ("1,5 jam"); beyond: days ("2,5 hari")."""
     if isinstance(value, timedelta):
         minutes = Decimal(str(value.total_seconds())) / 60
     else:
-        minutes = _decimal(value) * {"minute": 1, "hour": 60, "day": 1440}[unit]
+        minutes = _decimal(value) * {"second": Decimal(1) / 60, "minute": 1, "hour": 60, "day": 1440}[unit]
     loc = _locale(lang)
     if minutes < 1:
         return "< " + _units.format_unit(1, "duration-minute", locale=loc)
@@ -177,5 +188,6 @@ def _one_place(value: Decimal) -> Decimal | int:
 
 __all__ = [
     "CLINIC_ZONE", "DATE_STYLES", "datetime_parts", "format_date", "format_decimal", "format_duration",
-    "format_money", "format_number", "format_percent", "format_time", "month_name", "to_moment", "zone_name",
+    "format_money", "format_number", "format_percent", "format_size", "format_time", "month_name", "to_moment",
+    "zone_name",
 ]

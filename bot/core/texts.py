@@ -17,6 +17,7 @@ written in (templates/id/... in Indonesian), so a template never passes the lang
     {{ score|decimal(2) }}    78,98                    (trim=True drops trailing zeros)
     {{ ratio|percent }}       13%
     {{ count|number }}        1.234
+    {{ size|filesize }}       12,3 MB
     {{ 3|month }}             Maret
 
 Words that live in data files (the health table, the governance questionnaire, the obligation
@@ -80,6 +81,7 @@ class Texts:
             "decimal": localised(formatting.format_decimal),
             "percent": localised(formatting.format_percent),
             "number": localised(formatting.format_number),
+            "filesize": localised(formatting.format_size),
             "month": localised(formatting.month_name),
             "local": localised(lambda v, lang, field=None: pick(v, lang, field, self.default_language)),
         }

@@ -124,3 +124,9 @@ def test_the_profile_keeps_one_line_per_field(certificate):
     nik_line = html.split("\n")[1]
     assert nik_line == ("NIK: -" if certificate is None else "NIK: - (sertifikat 1 Mei 2024)")
     assert "\nJenis: Koperasi karyawan\n" in html and "Jumlah anggota: 1.250" in html
+
+
+def test_file_sizes_and_seconds():
+    assert [fmt.format_size(n, "id") for n in (512, 1536, 12_900_000)] == ["512 byte", "1,5 kB", "12,3 MB"]
+    assert fmt.format_size(12_900_000, "en") == "12.3 MB"
+    assert fmt.format_duration(5400, "id", unit="second") == "1,5 jam"
