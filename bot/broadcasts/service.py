@@ -26,6 +26,7 @@ from bot.core.texts import Texts
 from storage.broadcasts import RECIPIENT_KIND, Broadcast, BroadcastRepo, Counts
 from storage.db import Database, Executor
 from storage.outbox import OutboxRow
+from knowledge.telegram_html import LANGUAGE_PREFIX, SPOILER_CLASS, TAGS, canonical
 from storage.users import UserRepo
 
 PROGRESS_KIND = "broadcast_progress"  # the admin's progress message, its edits and the report
@@ -47,8 +48,9 @@ class InvalidText(ValueError):
 
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*)\s*(/?)>")
 _ATTR = re.compile(r"([a-zA-Z-]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+)))?")
-_SIMPLE = {"b": "b", "strong": "b", "i": "i", "em": "i", "u": "u", "ins": "u", "s": "s", "strike": "s",
-           "del": "s", "tg-spoiler": "tg-spoiler", "code": "code", "pre": "pre", "blockquote": "blockquote"}
+# Tags kept as they are (synonyms shortened); <a> and <span> are checked on their own below, and a
+# custom emoji (<tg-emoji>) is refused: only bots with a paid username may send one.
+_SIMPLE = {tag: canonical(tag) for tag in TAGS - {"a", "span", "tg-emoji"}}
 _URL_SCHEMES = ("http://", "https://", "tg://")
 
 
@@ -83,7 +85,7 @@ def clean_html(text: str) -> str:
         else:
             tag, rendered = _opening(name, attrs)
             if tag == "a" and "a" in stack:
-                raise InvalidText("bad_tag", "<a> di dalam <a>")
+                raise InvalidText("nested_link", "<a>")
             stack.append(tag)
             out.append(rendered)
     segment = text[pos:]
@@ -108,13 +110,13 @@ def _opening(name: str, attrs: str) -> tuple[str, str]:
               for a in _ATTR.finditer(attrs)}
     if name in _SIMPLE:
         tag = _SIMPLE[name]
-        if tag == "code" and values.get("class", "").startswith("language-"):
+        if tag == "code" and values.get("class", "").startswith(LANGUAGE_PREFIX):
             return tag, f'<code class="{html.escape(values["class"])}">'
         if tag == "blockquote" and "expandable" in values:
             return tag, "<blockquote expandable>"
         return tag, f"<{tag}>"
-    if name == "span" and values.get("class") == "tg-spoiler":
-        return "span", '<span class="tg-spoiler">'
+    if name == "span" and values.get("class") == SPOILER_CLASS:
+        return "span", f'<span class="{SPOILER_CLASS}">'
     if name == "a":
         href = html.unescape(values.get("href", "")).strip()
         if not href.lower().startswith(_URL_SCHEMES) or any(c in href for c in " <>\"'"):

@@ -47,6 +47,7 @@ def test_clean_html_keeps_telegram_formatting_and_escapes_the_rest(raw, expected
     ("<div>blok</div>", "bad_tag"),
     ('<a href="javascript:alert(1)">klik</a>', "bad_link"),
     ("<a>tanpa alamat</a>", "bad_link"),
+    ('<a href="https://a.id">x <a href="https://b.id">y</a></a>', "nested_link"),
     ("<b>  </b>", "empty"),
     ("x" * 3801, "too_long"),
 ])
