@@ -16,7 +16,8 @@ from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.broadcasts.service import (PROGRESS_KIND, RESPONSE_PREFIX, RESPONSE_SETS, Audience, BroadcastService, Draft,
-                                    InvalidText, ReplyFrom, clean_html, forget_responses)
+                                    ReplyFrom, forget_responses)
+from bot.broadcasts.text import InvalidText, clean_html
 from bot.core.buttons import Button, callback, grid, parse_callback
 from bot.core.delivery import DeliveryHooks
 from bot.core.domain import COOPERATIVE_KINDS, KECAMATAN

@@ -5,7 +5,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from bot.broadcasts.service import (PROGRESS_KIND, Audience, BroadcastService, Draft, InvalidText, clean_html, rat_periods)
+from bot.broadcasts.service import PROGRESS_KIND, Audience, BroadcastService, Draft, rat_periods
+from bot.broadcasts.text import InvalidText, clean_html
 from bot.onboarding.service import new_join_code
 from bot.core.outbox import Outbox
 from bot.core.texts import Texts

@@ -3,7 +3,7 @@ write or check Telegram HTML agree with it: the FAQ loader, the broadcast saniti
 Bot API emulator's parser."""
 import pytest
 
-from bot.broadcasts.service import InvalidText, clean_html
+from bot.broadcasts.text import InvalidText, clean_html
 from bot.core.texts import Texts
 from bot.emulator import HtmlError, parse_html
 from bot.emulator.html import SUPPORTED_TAGS
