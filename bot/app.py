@@ -128,7 +128,7 @@ async def build_services(settings: Settings, bot: Bot, journeys: Journeys) -> Se
     """Every long-lived object, built in one place (the delivery worker is started by the caller)."""
     db = await Database.open(settings.database_path)
     worker = DeliveryWorker(bot, db)
-    texts, outbox = Texts(settings.default_language), Outbox(db, worker.wake)
+    texts, outbox = Texts(settings.default_language, settings.tz), Outbox(db, worker.wake)
     clock = Clock(settings.clock_start)
     tz = settings.tz
     knowledge = await asyncio.to_thread(shipped_knowledge)  # about half a second, once per process
