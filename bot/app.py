@@ -28,6 +28,7 @@ from bot.core.clinic_bot import ClinicBot
 from bot.core.conversations import Conversations
 from bot.core.delivery import DeliveryWorker
 from bot.core.http import AiohttpRequest
+from bot.core import intake  # durable intake (issue 10)
 from bot.core.journeys import Journeys
 from bot.core.logs import log_updates
 from bot.core.outbox import Outbox
@@ -62,15 +63,21 @@ JOURNEYS: tuple[ModuleType, ...] = (
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Updates of different chats run concurrently; one chat's updates run in order, so a
-    user's two quick messages never race each other through a flow."""
+    user's two quick messages never race each other through a flow.
+
+    The `max_concurrent_updates` slots are taken after the chat's turn has come, not before
+    (issue 16): a flooding chat's backlog waits outside them instead of taking them all from
+    everyone else. PTB's own semaphore (taken before the chat is known, also by the intake's
+    wrapper) is therefore left wide."""
+
+    WIDE = 100_000
 
     def __init__(self, max_concurrent_updates: int = 64) -> None:
-        super().__init__(max_concurrent_updates)
+        super().__init__(self.WIDE)
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
-    async def process_update(self, update: object, coroutine: Awaitable[object]) -> None:
-        """The chat's turn first, then one of the shared slots: a flooding chat's backlog waits
-        outside the slots instead of taking them all from everyone else (issue 16)."""
+    async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
         key = 0
         if isinstance(update, Update):
             if update.effective_chat:
@@ -79,12 +86,10 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 key = update.effective_user.id
         lock = self._locks[key]
         async with lock:
-            await super().process_update(update, coroutine)
+            async with self._slots:
+                await coroutine
         if not lock.locked() and not getattr(lock, "_waiters", None):
             self._locks.pop(key, None)
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
-        await coroutine
 
     async def initialize(self) -> None:
         pass
@@ -108,10 +113,12 @@ def build_application(settings: Settings, journeys: Iterable[ModuleType] = JOURN
         # the long poll holds one connection; shutdown's final getUpdates needs a second
         get_updates_request=AiohttpRequest(connection_pool_size=2),
     )
+    durable = intake.Intake()  # every update on disk before Telegram is told it arrived (issue 10)
     builder = (
         ApplicationBuilder()
         .bot(bot)
-        .concurrent_updates(PerChatUpdateProcessor())
+        .update_queue(durable.queue)
+        .concurrent_updates(durable.processor(PerChatUpdateProcessor()))
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
@@ -133,7 +140,7 @@ async def build_services(settings: Settings, bot: Bot, journeys: Journeys) -> Se
     db = await Database.open(settings.database_path)
     worker = DeliveryWorker(bot, db, burst_window=settings.relay_burst_seconds,  # fair share: issue 16
                             live_reserve=settings.group_live_reserve)
-    texts, outbox = Texts(settings.default_language), Outbox(db, worker.wake)
+    texts, outbox = Texts(settings.default_language, settings.tz), Outbox(db, worker.wake)
     clock = Clock(settings.clock_start)
     tz = settings.tz
     knowledge = await asyncio.to_thread(shipped_knowledge)  # about half a second, once per process
@@ -163,6 +170,7 @@ async def _post_init(app: Application) -> None:
         if setup is not None:
             await setup(app)
     await services.delivery.start()
+    await intake.attach(app, services.db)  # replays what a crash left unfinished (issue 10)
     await _set_command_menus(app)
 
 

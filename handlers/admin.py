@@ -12,7 +12,7 @@ from telegram.ext import Application, CommandHandler
 from bot.core import jobs
 from bot.core.services import SERVICES_KEY, get_services
 from bot.ops.service import OpsService
-from bot.ops.status import BACKUP_STALE_AFTER, Status, human_size
+from bot.ops.status import BACKUP_STALE_AFTER, Status
 from handlers.common import Context, is_admin, is_staff_chat, lang, reply, say, t
 
 log = logging.getLogger(__name__)
@@ -30,17 +30,17 @@ def status_values(status: Status, service: OpsService) -> dict:
         version=status.version, uptime=int((status.now - service.started_at).total_seconds()),
         database_error=status.database_error, backup_dir=str(status.backup_dir),
         backup=None, backup_error=service.last_backup_error,
-        errors=[dict(at=e.at.astimezone(service.settings.tz).strftime("%d/%m %H:%M"), logger=e.logger,
+        errors=[dict(at=e.at, logger=e.logger,
                      message=e.message) for e in reversed(service.errors.items)],
     )
     if f is not None:
-        values.update(schema_version=f.schema_version, size=human_size(f.size_bytes), users=f.users,
+        values.update(schema_version=f.schema_version, size=f.size_bytes, users=f.users,
                       active_users=f.active_users, cooperatives=f.cooperatives, pending=f.outbox_pending,
                       oldest_id=f.oldest_pending_id, oldest_kind=f.oldest_pending_kind,
                       oldest_wait=int(status.outbox_wait.total_seconds()) if status.outbox_wait else None,
                       stuck=status.outbox_stuck, failed=f.failed_24h, blocked=f.blocked_24h)
     if status.last_backup is not None:
-        values.update(backup=status.last_backup.path.name, backup_size=human_size(status.last_backup.size),
+        values.update(backup=status.last_backup.path.name, backup_size=status.last_backup.size,
                       backup_age=int(status.backup_age.total_seconds()),
                       backup_stale=status.backup_age > BACKUP_STALE_AFTER)
     return values

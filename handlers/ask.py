@@ -167,7 +167,7 @@ async def _to_consultant(update: Update, context: Context, lang_: str, row: Tria
 
 # ---- /faq browsing ---------------------------------------------------------------------------
 async def faq(update: Update, context: Context) -> None:
-    """Jelajahi tanya-jawab koperasi"""
+    """/faq (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     lang_ = await lang(update, context)
     knowledge = knowledge_of(context)
     query = " ".join(context.args or []).strip()

@@ -22,6 +22,7 @@ from bot.core.services import SERVICES_KEY, Services, get_services
 from bot.tickets.stats import compute
 from bot.triage.learn import record_ticket_answer
 from bot.triage.service import render_entry
+from bot.core.sanitize import clean_name
 from handlers.common import Context, edit_or_reply, is_consultant, is_staff_chat, label, reply, t
 from handlers.tickets_manager import incoming
 from storage.consultants import ConsultantRepo
@@ -44,7 +45,7 @@ async def _consultant(update: Update, context: Context) -> rules.Actor | None:
     user = update.effective_user
     if user is None or not is_staff_chat(update, context) or not await is_consultant(context, user.id):
         return None
-    await ConsultantRepo(get_services(context).db).upsert(user.id, user.full_name, user.username)
+    await ConsultantRepo(get_services(context).db).upsert(user.id, clean_name(user.full_name), user.username)
     return rules.Actor(user.id, is_consultant=True)
 
 
@@ -132,7 +133,7 @@ async def on_button(update: Update, context: Context) -> None:
 
 # Commands -----------------------------------------------------------------------------------
 async def queue(update: Update, context: Context) -> None:
-    """Tiket terbuka, terlama dulu"""
+    """/antrian (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     if await _consultant(update, context) is None:
         return
     svc = get_services(context)
@@ -148,7 +149,7 @@ async def queue(update: Update, context: Context) -> None:
 
 
 async def detail(update: Update, context: Context) -> None:
-    """Detail tiket: /tiket 123"""
+    """/tiket (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     if await _consultant(update, context) is None:
         return
     ticket_id = rules.parse_number(context.args[0] if context.args else None)
@@ -169,7 +170,7 @@ async def detail(update: Update, context: Context) -> None:
 
 
 async def move(update: Update, context: Context) -> None:
-    """Alihkan tiket: /pindah 123"""
+    """/pindah (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     if await _consultant(update, context) is None:
         return
     ticket_id = rules.parse_number(context.args[0] if context.args else None)
@@ -191,7 +192,7 @@ async def _areas_view(context: Context, user_id: int, name: str) -> tuple[str, l
 
 
 async def areas(update: Update, context: Context) -> None:
-    """Atur kecamatan yang Anda dampingi"""
+    """/wilayah (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     if await _consultant(update, context) is None:
         return
     html, keyboard = await _areas_view(context, update.effective_user.id, update.effective_user.full_name)
@@ -211,7 +212,7 @@ async def _toggle_area(update: Update, context: Context, args: list[str]) -> Non
 
 
 async def statistics(update: Update, context: Context) -> None:
-    """Statistik layanan klinik"""
+    """/statistik (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     if await _consultant(update, context) is None:
         return
     lang_ = _lang(context)
@@ -226,7 +227,7 @@ async def statistics(update: Update, context: Context) -> None:
 
 @lru_cache(maxsize=1)
 async def faq_answer(update: Update, context: Context) -> None:
-    """Jawab dengan entri FAQ: /faq <id> di topik tiket atau sebagai balasan"""
+    """/faq <id> in the staff group: send an FAQ entry as the answer of a ticket."""
     actor = await _consultant(update, context)
     if actor is None:
         return
@@ -329,7 +330,7 @@ async def sla_job(context: Context) -> None:
 
 async def _staff_detail(context: Context, user_id: int) -> dict:
     covered = await ConsultantRepo(get_services(context).db).areas_of(user_id)
-    return {"Wilayah": ", ".join(covered) or "-"}
+    return {"areas": ", ".join(covered) or "-"}  # worded by staff.whoami
 
 
 async def setup(app: Application) -> None:

@@ -6,7 +6,6 @@ something else ("cara perpanjang SIM", "resep nasi goreng") is off-topic. Telegr
 the message (its terms and confidence signals)."""
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache

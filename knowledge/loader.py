@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from knowledge.telegram_html import NAMED_ENTITIES, attributes
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 ENTRIES_DIR = PACKAGE_DIR / "entries"
 CATEGORIES_PATH = PACKAGE_DIR / "data" / "categories.toml"
@@ -24,7 +26,8 @@ MIN_EXAMPLES = 3
 MAX_SHORT_TITLE = 40
 MAX_SHORT = 500
 TELEGRAM_LIMIT = 4096
-ALLOWED_TAGS = {"b": set(), "i": set(), "a": {"href"}}
+# FAQ answers use a small subset of Telegram's HTML (knowledge/telegram_html.py): bold, italic, links.
+ALLOWED_TAGS = {tag: attributes(tag) for tag in ("b", "i", "a")}
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -165,12 +168,12 @@ class _HtmlChecker(HTMLParser):
             self.stack.pop()
 
     def handle_entityref(self, name):
-        if name not in ("lt", "gt", "amp", "quot"):
+        if name not in NAMED_ENTITIES:
             self.problems.append(f"entity &{name}; not supported by Telegram")
 
 
-_BARE_AMP = re.compile(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
-_BARE_LT = re.compile(r"<(?!/?(?:b|i|a)\b)")
+_BARE_AMP = re.compile(rf"&(?!(?:{'|'.join(NAMED_ENTITIES)}|#\d+|#x[0-9a-fA-F]+);)")
+_BARE_LT = re.compile(rf"<(?!/?(?:{'|'.join(ALLOWED_TAGS)})\b)")
 
 
 def html_problems(text: str) -> list[str]:

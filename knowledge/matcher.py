@@ -22,6 +22,7 @@ from rapidfuzz.distance import OSA
 from .loader import Entry, load_entries
 from .normalize import (FULL, NEGATED, Analyzer, Lexicon, Pipeline, dedouble, is_dictionary_word,
                         normalize_text, stem)
+from .signals import CHAR_WEIGHT, CharIndex, focus_parts, is_asking, split_sentences
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -47,66 +48,10 @@ BIGRAM_WEIGHT = 0.5
 # Fields written in chat style (with typos on purpose): typo-corrected like questions.
 CHAT_FIELDS = frozenset({"examples", "synonyms"})
 
-# ---- question focus (issue 13) ----
-# Real questions tell a story first and ask at the end: "Kami pengurus ... Tahun lalu ketua kami
-# mundur ... Apakah kami wajib melapor ke Dinas?". When a question has several sentences and some
-# of them ask (end in "?" or carry an interrogative word) while others only tell, the telling
-# sentences' terms count at STORY_WEIGHT. A term in both counts fully.
-STORY_WEIGHT = 0.5
-INTERROGATIVES = frozenset({
-    "apakah", "apa", "bagaimana", "gimana", "gmn", "gmna", "gmana", "bgmn", "bagaimanakah",
-    "bolehkah", "bisakah", "dapatkah", "haruskah", "perlukah", "wajibkah", "adakah", "sahkah",
-    "benarkah", "betulkah", "kapan", "kapankah", "berapa", "brp", "berapakah", "siapa", "siapakah",
-    "dimana", "mana", "kemana", "mengapa", "kenapa", "knp", "napa", "gmn2", "how", "what", "when",
-    "can", "should", "must", "is", "are", "do", "does", "who", "where", "why",
-})
-_SENTENCE = re.compile(r"(?<=[.?!])\s+|\n+")
-# ---- second signal: character n-gram TF-IDF over normalised text (numpy only) ----
-# Word-internal 3-5 letter grams ("pengurus" -> " pe", "pen", "peng", ...) of the question-side
-# fields; cosine with the question's grams, scaled to the BM25 range of the question and added
-# with this weight. Catches spelling variants and word forms the stemmer and slang list miss.
-CHAR_WEIGHT = 0.3
-CHAR_SIZES = (3, 4, 5)
-CHAR_MAX_GRAMS = 250
 # ---- two topics ----
 # When the second entry scores at least this share of the first and the question has two asking
 # clauses or joins two asks with "dan", both are offered.
 TWO_TOPIC_RATIO = 0.75
-
-
-def split_sentences(text: str) -> list[str]:
-    return [p.strip() for p in _SENTENCE.split(text) if p and p.strip()]
-
-
-def is_asking(sentence: str) -> bool:
-    if sentence.rstrip().endswith("?"):
-        return True
-    return any(w in INTERROGATIVES for w in normalize_text(sentence)[:12])
-
-
-def focus_parts(question: str) -> list[tuple[str, float]]:
-    """(sentence, weight) pairs: asking sentences 1.0, story sentences STORY_WEIGHT, when the
-    question has both kinds; otherwise the whole question at 1.0."""
-    parts = split_sentences(question)
-    if len(parts) < 2:
-        return [(question, 1.0)]
-    asking = [is_asking(p) for p in parts]
-    if all(asking) or not any(asking):
-        return [(question, 1.0)]
-    return [(p, 1.0 if a else STORY_WEIGHT) for p, a in zip(parts, asking)]
-
-
-def char_grams(words: Iterable[str]) -> Counter:
-    grams: Counter = Counter()
-    for w in words:
-        if len(w) < 2:
-            continue
-        padded = f" {w} "
-        for n in CHAR_SIZES:
-            if len(padded) < n:
-                continue
-            grams.update(padded[i:i + n] for i in range(len(padded) - n + 1))
-    return grams
 
 
 @dataclass(frozen=True)
@@ -253,51 +198,17 @@ class Matcher:
         return [w for w in normalize_text(text) if w not in stop and not w.isdigit()]
 
     def _build_chars(self, entries: Sequence[Entry]) -> None:
-        """Character n-gram TF-IDF postings (sublinear tf, smooth idf, L2-normalised rows)."""
-        docs: list[Counter] = []
+        texts = []
         for e in entries:
             text = "\n".join((e.title, *e.synonyms, *e.examples))
             if self.char_answer:
                 text += "\n" + _TAG.sub(" ", e.answer_id)
-            docs.append(char_grams(self._char_words(text)))
-        n = max(len(docs), 1)
-        df: Counter = Counter()
-        for d in docs:
-            df.update(d.keys())
-        self.char_idf = {g: math.log((1 + n) / (1 + c)) + 1.0 for g, c in df.items()}
-        rows: list[dict[str, float]] = []
-        for d in docs:
-            row = {g: (1.0 + math.log(c)) * self.char_idf[g] for g, c in d.items()}
-            norm = math.sqrt(sum(v * v for v in row.values())) or 1.0
-            rows.append({g: v / norm for g, v in row.items()})
-        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for i, row in enumerate(rows):
-            for g, v in row.items():
-                postings[g].append((i, v))
-        self.char_postings = {g: (np.fromiter((d for d, _ in p), np.int32, len(p)),
-                                  np.fromiter((v for _, v in p), np.float64, len(p)))
-                              for g, p in postings.items()}
+            texts.append(text)
+        self.chars = CharIndex(texts, self._char_words)
 
     def char_scores(self, parts: list[tuple[str, float]]) -> np.ndarray:
         """Cosine of the question's (focus-weighted) grams with every entry."""
-        grams: Counter = Counter()
-        for text, w in parts:
-            for g, c in char_grams(self._char_words(text)).items():
-                grams[g] += w * c
-        scores = np.zeros(self.n_docs)
-        q = {g: (1.0 + math.log(c) if c >= 1 else c) * self.char_idf[g]
-             for g, c in grams.items() if g in self.char_idf}
-        norm = math.sqrt(sum(v * v for v in q.values()))
-        if not norm:
-            return scores
-        # Only the query's heaviest grams are scored: a long question has ~1,500 grams, and at
-        # 10,000 entries the common ones have long posting lists; the light ones barely move
-        # the cosine. (The norm above still counts them all.)
-        heaviest = sorted(q.items(), key=lambda gv: -gv[1])[:CHAR_MAX_GRAMS]
-        for g, v in heaviest:
-            docs, weights = self.char_postings[g]
-            scores[docs] += (v / norm) * weights
-        return scores
+        return self.chars.scores(parts)
 
     def _field_terms(self, text: str, correct) -> Counter:
         """Terms of one field; with bigrams, each line's adjacent term pairs too."""

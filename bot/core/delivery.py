@@ -69,9 +69,9 @@ class DeliveryWorker:
         # Sent rows waiting to be recorded in one batch (status stays 'sending' until then,
         # so a crash in between re-sends them: the same at-least-once rule as a crash mid-call).
         self._sent: list[tuple[OutboxRow, int | None]] = []
+        self._recording = 0  # batches whose sent-hooks are running (they may queue more rows)
         self._task: asyncio.Task | None = None
         self._stopping = False
-        self._recording = 0
         self.burst_window = burst_window
         self._turn = 0
         self._turns: dict[tuple[int, str], int] = {}   # (chat, source) -> when last served (live lane)

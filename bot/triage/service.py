@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from markupsafe import Markup
 
-from bot.core.texts import TELEGRAM_TEXT_LIMIT, Texts
+from bot.core.texts import TELEGRAM_TEXT_LIMIT, Texts, pick
 from knowledge.chat import SmallTalk, off_topic, small_talk
 from knowledge.loader import Category, Entry, load_categories, load_entries
 from knowledge.matcher import Matcher, Result
@@ -134,44 +134,47 @@ def paginate(items: list, number: int, size: int = PAGE_SIZE) -> Page:
     return Page(tuple(items[number * size:(number + 1) * size]), number, count)
 
 
+def _versions(entry: Entry) -> dict[str, tuple[str, str, str, str, str | None] | None]:
+    """The entry in each language it is written in, as (language, title, answer, short title,
+    short answer): an entry is English only when its answer is, so a reader never gets an
+    English title over Indonesian."""
+    english = ("en", entry.title_en or entry.title, entry.answer_en,
+               entry.short_title_en or entry.title_en or entry.title, entry.short_en) if entry.answer_en else None
+    return {"id": ("id", entry.title, entry.answer_id, entry.short_title or entry.title, entry.short_id),
+            "en": english}
+
+
 def entry_title(entry: Entry, lang: str) -> str:
     """The short title for buttons and lists (whole words, at most 40 characters)."""
-    if lang == "en" and entry.answer_en:
-        return entry.short_title_en or entry.title_en or entry.title
-    return entry.short_title or entry.title
+    return pick(_versions(entry), lang)[3]  # type: ignore[index]
 
 
 def full_title(entry: Entry, lang: str) -> str:
-    return entry.title_en if lang == "en" and entry.title_en and entry.answer_en else entry.title
+    return pick(_versions(entry), lang)[1]  # type: ignore[index]
 
 
 def category_title(category: Category, lang: str) -> str:
-    return category.title_en if lang == "en" and category.title_en else category.title
+    return str(pick({"id": category.title, "en": category.title_en}, lang))
 
 
 def render_entry(texts: Texts, lang: str, entry: Entry, short: bool = False) -> str:
     """An entry as a Telegram HTML message: title, answer (trusted HTML from the FAQ files),
     and its sources when they still fit in one message. English when asked for and written.
     ``short``: the phone-sized answer (what to do, the rule, the deadline) without sources."""
-    english = lang == "en" and bool(entry.answer_en)
-    lang_ = "en" if english else "id"
+    written_in, title, answer, _, short_answer = pick(_versions(entry), lang)  # type: ignore[misc]
     if short:
-        text = (entry.short_en or entry.answer_en) if english else (entry.short_id or entry.answer_id)
-        return texts.render(lang_, "ask.entry", sources=[], title=full_title(entry, lang_),
-                            answer=Markup(text))
-    values = dict(title=full_title(entry, lang_),
-                  answer=Markup(entry.answer_en if english else entry.answer_id))
-    html = texts.render(lang_, "ask.entry", sources=list(entry.sources), **values)
+        return texts.render(written_in, "ask.entry", sources=[], title=title, answer=Markup(short_answer or answer))
+    values = dict(title=title, answer=Markup(answer))
+    html = texts.render(written_in, "ask.entry", sources=list(entry.sources), **values)
     if len(html) > TELEGRAM_TEXT_LIMIT:
-        html = texts.render(lang_, "ask.entry", sources=[], **values)
+        html = texts.render(written_in, "ask.entry", sources=[], **values)
     return html
 
 
 def has_more(entry: Entry, lang: str) -> bool:
     """Whether the full answer says more than the short one."""
-    english = lang == "en" and bool(entry.answer_en)
-    short = entry.short_en if english else entry.short_id
-    return bool(short) and short != (entry.answer_en if english else entry.answer_id)
+    _, _, answer, _, short = pick(_versions(entry), lang)  # type: ignore[misc]
+    return bool(short) and short != answer
 
 
 async def misses(db: Executor, limit: int = 50) -> list[MissRow]:

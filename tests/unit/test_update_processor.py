@@ -7,6 +7,7 @@ import pytest
 from telegram import Bot
 
 from bot.app import PerChatUpdateProcessor
+from bot.core import intake
 from tests.factories import text_message
 
 pytestmark = pytest.mark.unit
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.unit
 
 async def test_a_flooding_chat_waits_outside_the_shared_slots():
     bot = Bot("1:offline")
-    processor = PerChatUpdateProcessor(max_concurrent_updates=4)
+    processor = intake.Intake().processor(PerChatUpdateProcessor(max_concurrent_updates=4))  # as in bot/app.py
     release, done = asyncio.Event(), []
 
     async def slow(n: int) -> None:
