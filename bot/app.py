@@ -27,6 +27,7 @@ from bot.core.ratelimit import TelegramFloodLimiter
 from bot.core.services import SERVICES_KEY, Services, get_services
 from bot.core.settings import Settings
 from bot.core.texts import Texts
+from bot.tickets.service import TicketService
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,7 @@ async def _post_init(app: Application) -> None:
     services = Services(settings=settings, db=db, texts=Texts(settings.default_language),
                         outbox=Outbox(db, worker.wake), delivery=worker)
     app.bot_data[SERVICES_KEY] = services
+    services.tickets = TicketService(db, services.outbox, services.texts, settings)
     for module in app.bot_data["journeys"]:
         setup = getattr(module, "setup", None)
         if setup is not None:

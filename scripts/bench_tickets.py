@@ -21,7 +21,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot import tickets  # noqa: E402
 from bot.app import running_application  # noqa: E402
 from bot.emulator import FakeBotApi, Limits  # noqa: E402
 from bot.core.services import SERVICES_KEY  # noqa: E402
@@ -61,9 +60,8 @@ async def bench(count: int, forum: bool) -> int:
             api.clear_requests()
             started = time.monotonic()
             opened = await asyncio.gather(*(
-                tickets.open_ticket(svc.db, svc.outbox, svc.texts, svc.settings, cooperative_id=coop.id,
-                                    manager_user_id=manager.id, service="kuratif", category="lainnya",
-                                    question=f"Pertanyaan nomor {i}", source="bench")
+                svc.tickets.open(cooperative_id=coop.id, manager_user_id=manager.id, service="kuratif",
+                                 category="lainnya", question=f"Pertanyaan nomor {i}", source="bench")
                 for i in range(count)))
             queued = time.monotonic() - started
             while len(arrivals) < count and time.monotonic() - started < 30 * 60:

@@ -15,6 +15,7 @@ from storage.db import Database
 
 if TYPE_CHECKING:
     from bot.core.delivery import DeliveryWorker
+    from bot.tickets.service import TicketService
 
 SERVICES_KEY = "services"
 
@@ -46,6 +47,7 @@ class Services:
     outbox: Outbox
     delivery: "DeliveryWorker"
     staff_cache: TTLCache = field(default_factory=TTLCache)
+    tickets: "TicketService" = None  # type: ignore[assignment]  # built in bot/app.py's post-init
     # Filled by the journeys that own them (see their handlers' `setup`):
     matcher: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
