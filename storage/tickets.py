@@ -70,6 +70,18 @@ def _ticket(row) -> Ticket:
     return Ticket(**values)
 
 
+UPDATABLE = frozenset({"status", "assignee_id", "topic_id", "card_message_id", "sla_level", "claimed_at",
+                       "first_answer_at", "resolved_at", "closed_at", "manager_user_id"})
+
+
+def _assignments(fields: dict) -> str:
+    """`a = ?, b = ?` for columns a caller may set; any other name is refused, never pasted into SQL."""
+    bad = set(fields) - UPDATABLE
+    if bad or not fields:
+        raise ValueError(f"not updatable: {sorted(bad) or 'nothing'}")
+    return ", ".join(f"{name} = ?" for name in fields)
+
+
 def _message(row) -> TicketMessage:
     return TicketMessage(**{k: row[k] for k in TicketMessage.__dataclass_fields__})
 
@@ -104,18 +116,13 @@ class TicketRepo:
 
     async def update(self, ticket_id: int, **fields: object) -> None:
         """Set lifecycle fields; names are checked against the table's columns."""
-        allowed = {"status", "assignee_id", "topic_id", "card_message_id", "sla_level", "claimed_at",
-                   "first_answer_at", "resolved_at", "closed_at", "manager_user_id"}
-        bad = set(fields) - allowed
-        if bad:
-            raise ValueError(f"not updatable: {sorted(bad)}")
-        sets = ", ".join(f"{name} = ?" for name in fields)  # names are whitelisted above
+        sets = _assignments(fields)
         await self.db.execute(f"UPDATE tickets SET {sets}, updated_at = ? WHERE id = ?",
                               (*fields.values(), utcnow(), ticket_id))
 
     async def set_status_if(self, ticket_id: int, expected: str, **fields: object) -> bool:
         """Compare-and-set on status: a replayed button press finds the state moved on."""
-        sets = ", ".join(f"{name} = ?" for name in fields)
+        sets = _assignments(fields)
         cur = await self.db.execute(
             f"UPDATE tickets SET {sets}, updated_at = ? WHERE id = ? AND status = ?",
             (*fields.values(), utcnow(), ticket_id, expected),

@@ -196,3 +196,16 @@ async def test_forget_user_keeps_the_record_without_the_person(env):
     kept = await repo.get(ticket.id)
     assert kept.manager_user_id is None and await repo.export_for(MANAGER_ID) == []
     assert all(m.author_id is None for m in await repo.messages(ticket.id))
+
+
+async def test_set_status_if_refuses_column_names_outside_the_whitelist(env):
+    """Issue 9: set_status_if pasted any keyword into the SQL, unlike update()."""
+    ticket = await open_one(env)
+    repo = TicketRepo(env["db"])
+    with pytest.raises(ValueError):
+        await repo.set_status_if(ticket.id, "new", **{"question = 'x', status": "closed"})
+    with pytest.raises(ValueError):
+        await repo.set_status_if(ticket.id, "new", created_at="2000-01-01T00:00:00.000Z")
+    kept = await repo.get(ticket.id)
+    assert (kept.status, kept.question) == ("new", ticket.question)
+    assert await repo.set_status_if(ticket.id, "new", status="claimed", assignee_id=CONSULTANT_ID)
