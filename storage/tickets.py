@@ -32,6 +32,7 @@ class Ticket:
     first_answer_at: str | None
     resolved_at: str | None
     closed_at: str | None
+    topic_lost: int = 0  # its forum topic was deleted: the next topic starts with the card
 
     @property
     def is_open(self) -> bool:
@@ -71,7 +72,7 @@ def _ticket(row) -> Ticket:
 
 
 UPDATABLE = frozenset({"status", "assignee_id", "topic_id", "card_message_id", "sla_level", "claimed_at",
-                       "first_answer_at", "resolved_at", "closed_at", "manager_user_id"})
+                       "first_answer_at", "resolved_at", "closed_at", "manager_user_id", "topic_lost"})
 
 
 def _assignments(fields: dict) -> str:
@@ -205,6 +206,19 @@ class TicketRepo:
             (chat_id, message_id, ticket_id),
         )
 
+    async def highest_staff_message(self, chat_id: int) -> int:
+        """The newest message id the bot knows in the staff group (mapped messages and topics)."""
+        row = await self.db.fetchone(
+            "SELECT MAX(m) FROM (SELECT MAX(message_id) AS m FROM ticket_staff_messages WHERE chat_id = ? "
+            "UNION ALL SELECT MAX(topic_id) FROM tickets)", (chat_id,))
+        return int(row[0] or 0)
+
+    async def message_by_source(self, chat_id: int, message_id: int) -> TicketMessage | None:
+        """The stored ticket message that came from this chat message (e.g. to relay its edit)."""
+        row = await self.db.fetchone(
+            "SELECT * FROM ticket_messages WHERE chat_id = ? AND message_id = ?", (chat_id, message_id))
+        return _message(row) if row else None
+
     async def by_staff_message(self, chat_id: int, message_id: int) -> Ticket | None:
         row = await self.db.fetchone(
             "SELECT t.* FROM tickets t JOIN ticket_staff_messages m ON m.ticket_id = t.id "
@@ -262,3 +276,14 @@ class StaffChatRepo:
     async def is_forum(self, chat_id: int) -> bool | None:
         row = await self.db.fetchone("SELECT is_forum FROM staff_chat_info WHERE chat_id = ?", (chat_id,))
         return bool(row[0]) if row else None
+
+    async def system_topic(self, chat_id: int) -> int | None:
+        row = await self.db.fetchone("SELECT system_topic_id FROM staff_chat_info WHERE chat_id = ?", (chat_id,))
+        return row[0] if row else None
+
+    async def set_system_topic(self, chat_id: int, thread_id: int | None) -> None:
+        await self.db.execute(
+            "INSERT INTO staff_chat_info (chat_id, is_forum, checked_at, system_topic_id) VALUES (?, 1, ?, ?) "
+            "ON CONFLICT(chat_id) DO UPDATE SET system_topic_id = excluded.system_topic_id",
+            (chat_id, utcnow(), thread_id),
+        )

@@ -12,6 +12,7 @@ in bot/tickets/delivery.py put them in the ticket's forum topic and record the s
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import escape
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -19,7 +20,7 @@ from bot.core.buttons import Button, Keyboard, callback
 from bot.core.office_hours import OfficeHours
 from bot.core.outbox import Outbox
 from bot.core.settings import Settings
-from bot.core.texts import TELEGRAM_CAPTION_LIMIT, Texts
+from bot.core.texts import TELEGRAM_CAPTION_LIMIT, Texts, split_message
 from bot.tickets import rules
 from bot.tickets.rules import Actor, NotAllowed, number  # noqa: F401  (re-exported for callers)
 from bot.tickets.stats import Stats, compute
@@ -62,11 +63,18 @@ class QueueItem:
 
 
 @dataclass(frozen=True)
+class HistoryLine:
+    at: datetime  # in the clinic's zone
+    message: TicketMessage
+
+
+@dataclass(frozen=True)
 class Detail:
     ticket: Ticket
     coop: Cooperative
     assignee: str | None
-    history: list[TicketMessage]
+    created: datetime  # in the clinic's zone
+    history: list[HistoryLine]
     rating: Rating | None
 
 
@@ -172,12 +180,31 @@ class TicketService:
         if ticket is None:
             return None
         assignee = await ConsultantRepo(self.db).get(ticket.assignee_id) if ticket.assignee_id else None
+        history = [HistoryLine(self.local(m.created_at), m) for m in await repo.messages(ticket.id, limit=25)]
         return Detail(ticket, await CooperativeRepo(self.db).get(ticket.cooperative_id),
-                      assignee.display_name if assignee else None, await repo.messages(ticket.id, limit=25),
+                      assignee.display_name if assignee else None, self.local(ticket.created_at), history,
                       await repo.rating(ticket.id))
 
+    def local(self, utc_text: str) -> datetime:
+        """A stored UTC time in the clinic's zone (TIMEZONE), for staff views."""
+        return from_utc_text(utc_text).astimezone(self.settings.tz)
+
     async def consultants(self) -> list[Consultant]:
+        """The staff roster (administrators, members who spoke, people added with /konsultan,
+        consultants who used the desk), without those an admin removed."""
         return await ConsultantRepo(self.db).all()
+
+    async def on_roster(self, user_id: int, display_name: str, username: str | None, source: str) -> None:
+        """Seen in the staff group (an administrator, or a member who spoke): on the roster."""
+        await ConsultantRepo(self.db).upsert(user_id, display_name, username, source)
+
+    async def set_on_roster(self, user_id: int, display_name: str, username: str | None, active: bool) -> None:
+        await ConsultantRepo(self.db).set_active(user_id, display_name, username, active)
+
+    async def coverage(self) -> list[tuple[Consultant, list[str]]]:
+        """The roster with each member's kecamatan (/wilayah)."""
+        areas = await ConsultantRepo(self.db).areas()
+        return [(c, areas.get(c.user_id, [])) for c in await self.consultants()]
 
     async def consultant_named(self, user_id: int) -> Consultant | None:
         return await ConsultantRepo(self.db).get(user_id)
@@ -191,7 +218,7 @@ class TicketService:
     async def statistics(self) -> Stats:
         return compute(await TicketRepo(self.db).for_statistics())
 
-    # Card -----------------------------------------------------------------------------------
+    # Card: one live view of the ticket in the staff group ------------------------------------
     async def render_card(self, db: Executor, ticket: Ticket) -> tuple[str, Keyboard]:
         lang, texts = self.staff_lang, self.texts
         coop = await CooperativeRepo(db).get(ticket.cooperative_id)
@@ -199,12 +226,37 @@ class TicketService:
         covering = await consultants.covering(coop.kecamatan)
         assignee = await consultants.get(ticket.assignee_id) if ticket.assignee_id else None
         html = texts.render(lang, "tickets.card", ticket=ticket, number=number(ticket.id), coop=coop,
-                            covering=covering, assignee=assignee, suggestions=ticket.suggestions)
-        keyboard: Keyboard = []
+                            covering=covering, assignee=assignee, suggestions=ticket.suggestions,
+                            rating=await TicketRepo(db).rating(ticket.id))
+        buttons = []
+        if ticket.status in rules.OPEN and ticket.assignee_id is None:
+            buttons.append(Button(texts.plain(lang, "tickets.btn_claim"), callback("tk", "claim", ticket.id)))
         if ticket.status in rules.OPEN:
-            keyboard = [[Button(texts.plain(lang, "tickets.btn_claim"), callback("tk", "claim", ticket.id)),
-                         Button(texts.plain(lang, "tickets.btn_resolve"), callback("tk", "resolve", ticket.id))]]
-        return html, keyboard
+            buttons.append(Button(texts.plain(lang, "tickets.btn_resolve"), callback("tk", "resolve", ticket.id)))
+        return html, [buttons] if buttons else []
+
+    async def card_now(self, ticket_id: int) -> tuple[Ticket, str, Keyboard]:
+        """The card as it should read at this moment (the delivery hooks render it at send time)."""
+        ticket = await TicketRepo(self.db).get(ticket_id)
+        html, keyboard = await self.render_card(self.db, ticket)
+        return ticket, html, keyboard
+
+    async def refresh_card(self, ticket_id: int, db: Executor | None = None) -> bool:
+        """Queue an edit of the ticket's card, unless one is already waiting: the waiting edit is
+        rendered when it is sent, so it will show this change too. A burst of changes to one
+        ticket therefore costs at most two edits (one in flight, one waiting), and a card not yet
+        in the group costs none (it is rendered when it is sent). Returns whether a row was queued."""
+        db = db or self.db
+        ticket = await TicketRepo(db).get(ticket_id)
+        if self.staff_chat_id is None or ticket.card_message_id is None:
+            return False
+        box = self.outbox.bind(db)
+        if any(r.status == "pending" for r in await box.repo.rows(CARD_EDIT, ("ticket", ticket_id))):
+            return False
+        html, keyboard = await self.render_card(db, ticket)
+        return await box.edit_text(self.staff_chat_id, ticket.card_message_id, html, kind=CARD_EDIT, keyboard=keyboard,
+                                   dedupe_key=None,
+                                   ref=("ticket", ticket.id)) is not None
 
     # Opening --------------------------------------------------------------------------------
     async def open(self, *, cooperative_id: int, manager_user_id: int | None, service: str, category: str,
@@ -241,20 +293,50 @@ class TicketService:
         return ticket
 
     async def _queue_to_staff(self, tx: Executor, box: Outbox, ticket: Ticket, msg: Incoming) -> None:
+        """A manager's message to the staff group; every part carries the ticket's label."""
         if self.staff_chat_id is None:
             return
         coop = await CooperativeRepo(tx).get(ticket.cooperative_id)
-        header = self.texts.render(self.staff_lang, "tickets.relay_in_header", number=number(ticket.id), coop=coop)
-        key, ref = f"relay:{msg.chat_id}:{msg.message_id}", ("ticket", ticket.id)
-        if msg.kind == "text" and msg.html and len(header) + len(msg.html) < TEXT_ROOM:
-            await box.send_text(self.staff_chat_id, f"{header}\n{msg.html}", kind=TO_STAFF, dedupe_key=key, ref=ref)
+
+        def header(part: int = 0, parts: int = 0) -> str:
+            return self.texts.render(self.staff_lang, "tickets.relay_in_header", number=number(ticket.id), coop=coop,
+                                     part=part, parts=parts)
+        await self._relay(box, self.staff_chat_id, TO_STAFF, ticket.id, msg, header, lambda body, label: f"{label}\n{body}")
+
+    async def _relay(self, box: Outbox, chat_id: int, kind: str, ticket_id: int, msg: Incoming, label,
+                     join) -> None:
+        """Queue `msg` to `chat_id` so that every message that arrives names its ticket: a text
+        with its label (split in parts, each labelled, when it is too long for one message); a
+        captioned medium with the label in its caption (and its long caption as labelled text
+        parts); anything else (a sticker, a video note) after a line with the label.
+        `label(part, parts)` renders the label; `join(body, label)` puts them together."""
+        key, ref = f"relay:{msg.chat_id}:{msg.message_id}", ("ticket", ticket_id)
+        whole = label()
+        if msg.kind == "text" and msg.html and len(join(msg.html, whole)) <= TEXT_ROOM:
+            await box.send_text(chat_id, join(msg.html, whole), kind=kind, dedupe_key=key, ref=ref)
             return
-        caption = None
-        if msg.kind in CAPTIONED:
-            combined = f"{header}\n{msg.html}" if msg.html else header
-            caption = combined if len(combined) <= TELEGRAM_CAPTION_LIMIT else None
-        await box.copy(self.staff_chat_id, msg.chat_id, msg.message_id, kind=TO_STAFF, caption_html=caption,
-                       dedupe_key=key, ref=ref)
+        if msg.kind == "text":
+            await self._relay_parts(box, chat_id, kind, ref, key, msg.text or "", label, join)
+            return
+        if msg.kind not in CAPTIONED:
+            await box.send_text(chat_id, whole, kind=kind, dedupe_key=f"{key}:label", ref=ref)
+            await box.copy(chat_id, msg.chat_id, msg.message_id, kind=kind, dedupe_key=key, ref=ref)
+            return
+        combined = join(msg.html, whole) if msg.html else whole
+        if len(combined) <= TELEGRAM_CAPTION_LIMIT:
+            await box.copy(chat_id, msg.chat_id, msg.message_id, kind=kind, caption_html=combined,
+                           dedupe_key=key, ref=ref)
+            return
+        await box.copy(chat_id, msg.chat_id, msg.message_id, kind=kind, caption_html=whole, dedupe_key=key, ref=ref)
+        await self._relay_parts(box, chat_id, kind, ref, f"{key}:caption", msg.text or "", label, join)
+
+    async def _relay_parts(self, box: Outbox, chat_id: int, kind: str, ref: tuple[str, int], key: str, text: str,
+                           label, join) -> None:
+        """A long text in labelled parts, as plain text (a cut never splits an HTML tag)."""
+        room = TEXT_ROOM - len(join("", label(99, 99)))
+        parts = split_message(escape(text), room)
+        for i, part in enumerate(parts, 1):
+            await box.send_text(chat_id, join(part, label(i, len(parts))), kind=kind, dedupe_key=f"{key}:{i}", ref=ref)
 
     # Lifecycle --------------------------------------------------------------------------------
     async def act(self, ticket_id: int, action: str, actor: Actor, *,
@@ -294,11 +376,7 @@ class TicketService:
     async def _follow_up(self, tx: Executor, box: Outbox, before: Ticket, after: Ticket, action: str) -> None:
         lang, staff, texts = self.staff_lang, self.staff_chat_id, self.texts
         ref = ("ticket", after.id)
-        if staff is not None and after.card_message_id and \
-                (before.status, before.assignee_id) != (after.status, after.assignee_id):
-            html, keyboard = await self.render_card(tx, after)
-            await box.edit_text(staff, after.card_message_id, html, kind=CARD_EDIT, keyboard=keyboard,
-                                dedupe_key=f"cardedit:{after.id}:{after.updated_at}", ref=ref)
+        await self.refresh_card(after.id, tx)
         if action == "resolve" and after.manager_user_id:
             mlang = await self.manager_lang(after.manager_user_id, tx)
             keyboard = [[Button(str(n), callback("tm", "rate", after.id, n)) for n in range(1, 6)],
@@ -324,6 +402,7 @@ class TicketService:
                 return False
             if changes:
                 await repo.update(ticket.id, **changes)
+                await self.refresh_card(ticket.id, tx)
             await self._queue_to_staff(tx, self.outbox.bind(tx), ticket, msg)
         return True
 
@@ -340,22 +419,50 @@ class TicketService:
                 return False
             if changes:
                 await repo.update(ticket.id, **changes)
+                await self.refresh_card(ticket.id, tx)
             lang = await self.manager_lang(ticket.manager_user_id, tx)
-            signature = self.texts.render(lang, "tickets.signature", number=number(ticket.id),
-                                          name=signer_name(self.settings, signer),
-                                          clinic=self.settings.consultant_signature == "clinic")
-            box, key, ref = self.outbox.bind(tx), f"relay:{msg.chat_id}:{msg.message_id}", ("ticket", ticket.id)
-            if msg.kind == "text" and msg.html and len(signature) + len(msg.html) < TEXT_ROOM:
-                await box.send_text(ticket.manager_user_id, f"{msg.html}\n\n{signature}", kind=TO_MANAGER,
-                                    dedupe_key=key, ref=ref)
-            else:
-                caption = None
-                if msg.kind in CAPTIONED:
-                    combined = f"{msg.html}\n\n{signature}" if msg.html else signature
-                    caption = combined if len(combined) <= TELEGRAM_CAPTION_LIMIT else None
-                await box.copy(ticket.manager_user_id, msg.chat_id, msg.message_id, kind=TO_MANAGER,
-                               caption_html=caption, dedupe_key=key, ref=ref)
+            name, clinic = signer_name(self.settings, signer), self.settings.consultant_signature == "clinic"
+
+            def signature(part: int = 0, parts: int = 0) -> str:
+                return self.texts.render(lang, "tickets.signature", number=number(ticket.id), name=name,
+                                         clinic=clinic, part=part, parts=parts)
+            await self._relay(self.outbox.bind(tx), ticket.manager_user_id, TO_MANAGER, ticket.id, msg, signature,
+                              lambda body, label: f"{body}\n\n{label}")
         return True
+
+    async def correct_from_consultant(self, msg: Incoming, actor: Actor, signer: str, edited_at: int) -> str:
+        """A consultant edited a message of theirs in the staff group. Returns what became of it:
+        "relayed" (the manager gets "✏️ Koreksi ..." as a reply to the answer they have), "internal"
+        (an edited note: stays internal), "not_relayed" (the ticket is closed or the manager gone:
+        the consultant must be told), "unknown" (not a ticket message: ordinary staff talk)."""
+        async with self.db.transaction() as tx:
+            repo = TicketRepo(tx)
+            original = await repo.message_by_source(msg.chat_id, msg.message_id)
+            if original is None or original.direction not in ("out", "note"):
+                return "unknown"
+            if original.direction == "note":
+                return "internal"
+            ticket = await repo.get(original.ticket_id)
+            try:
+                rules.transition(ticket, "answer", actor, utcnow())
+            except NotAllowed:
+                return "not_relayed"
+            if ticket.manager_user_id is None:
+                return "not_relayed"
+            await repo.add_message(ticket.id, "out", kind="correction", author_id=msg.author_id, text=msg.text)
+            box = self.outbox.bind(tx)
+            relayed = [r for r in await box.repo.rows(TO_MANAGER, ("ticket", ticket.id))
+                       if r.dedupe_key and r.dedupe_key.startswith(f"relay:{msg.chat_id}:{msg.message_id}")]
+            reply_to = next((r.sent_message_id for r in reversed(relayed) if r.sent_message_id), None)
+            lang = await self.manager_lang(ticket.manager_user_id, tx)
+            html = self.texts.render(lang, "tickets.correction", number=number(ticket.id), text=msg.text or "",
+                                     name=signer_name(self.settings, signer),
+                                     clinic=self.settings.consultant_signature == "clinic")
+            for i, part in enumerate(split_message(html, TEXT_ROOM)):
+                await box.send_text(ticket.manager_user_id, part, kind=TO_MANAGER, reply_to=reply_to if i == 0 else None,
+                                    dedupe_key=f"edit:{msg.chat_id}:{msg.message_id}:{edited_at}:{i}",
+                                    ref=("ticket", ticket.id))
+        return "relayed"
 
     async def add_note(self, ticket_id: int, msg: Incoming, actor: Actor) -> bool:
         """An internal note (`!` in the staff group): stored, never relayed."""
@@ -385,6 +492,7 @@ class TicketService:
             if changes:
                 await repo.update(ticket_id, **changes)
             await repo.rate(ticket_id, score, actor.user_id)
+            await self.refresh_card(ticket_id, tx)
             if self.staff_chat_id is not None:
                 await self.outbox.bind(tx).send_text(
                     self.staff_chat_id, self.texts.render(self.staff_lang, "tickets.rated", number=number(ticket_id),

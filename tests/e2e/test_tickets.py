@@ -53,7 +53,7 @@ async def test_plain_group_open_claim_answer_note_rating(bot, people):
 
     answer = await budi.press("Ambil", card, group=staff)
     assert "diambil" in answer.text
-    edited = await staff.wait_for(lambda m: m.edited and "ditangani Budi" in m.text)
+    edited = await staff.wait_for(lambda m: m.edited and "ditangani · konsultan: Budi" in m.text)
     assert edited.message_id == card.message_id
 
     await budi.send_in(staff, "Silakan kirim laporan kolektibilitas <terbaru>.", reply_to=card)
@@ -210,7 +210,7 @@ async def test_staff_commands_areas_queue_detail_move_stats_and_faq(bot, people)
     assert bot.api.rejected() == []
     await budi.command("/tiket 1", group=staff)
     detail = await staff.wait_for(has("Riwayat"))
-    assert "/faq pinjaman-macet" in detail.text and "reassign" in detail.text
+    assert "/faq pinjaman-macet" in detail.text and "dialihkan" in detail.text
     await budi.command("/statistik", group=staff)
     stats = await staff.wait_for(has("Statistik klinik"))
     assert "Terbuka: 1" in stats.text and "Setu" in stats.text
