@@ -49,8 +49,8 @@ async def _consultant(update: Update, context: Context) -> rules.Actor | None:
     return await tickets(context).consultant(user.id, user.full_name, user.username)
 
 
-async def _say(update: Update, context: Context, name: str, **values: object) -> None:
-    await reply(update, context, t(context, _lang(context), name, **values))
+async def _say(update: Update, context: Context, macro: str, /, **values: object) -> None:
+    await reply(update, context, t(context, _lang(context), macro, **values))
 
 
 async def _ticket_of(update: Update, context: Context) -> Ticket | None:
