@@ -213,6 +213,20 @@ class TicketRepo:
             "UNION ALL SELECT MAX(topic_id) FROM tickets)", (chat_id,))
         return int(row[0] or 0)
 
+    # Forum topics being created (see bot/tickets/delivery.py: Topics) ----------------------
+    async def topic_attempt(self, chat_id: int, name: str) -> int | None:
+        row = await self.db.fetchone(
+            "SELECT after_message_id FROM topic_attempts WHERE chat_id = ? AND name = ?", (chat_id, name))
+        return int(row[0]) if row else None
+
+    async def start_topic_attempt(self, chat_id: int, name: str, after_message_id: int) -> None:
+        await self.db.execute(
+            "INSERT INTO topic_attempts (chat_id, name, after_message_id, started_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(chat_id, name) DO NOTHING", (chat_id, name, after_message_id, utcnow()))
+
+    async def end_topic_attempt(self, chat_id: int, name: str) -> None:
+        await self.db.execute("DELETE FROM topic_attempts WHERE chat_id = ? AND name = ?", (chat_id, name))
+
     async def message_by_source(self, chat_id: int, message_id: int) -> TicketMessage | None:
         """The stored ticket message that came from this chat message (e.g. to relay its edit)."""
         row = await self.db.fetchone(

@@ -17,6 +17,7 @@ from bot.tickets import rules
 from bot.core.buttons import Keyboard, keyboard_to_api
 from bot.tickets.service import CARD, CARD_EDIT, STAFF_NOTE, TicketService
 from storage.cooperatives import CooperativeRepo
+from storage.db import Executor
 from storage.outbox import OutboxRow
 from storage.tickets import StaffChatRepo, TicketRepo
 
@@ -43,29 +44,29 @@ class Topics:
     """Creating a forum topic without leaving empty duplicates.
 
     createForumTopic has no idempotency key: when its answer is lost (the connection dropped
-    after Telegram created the topic), the retry creates a second one. The Bot API cannot list
-    topics, but a topic's id is the id of its creation message, and message ids in a group only
-    grow: the lost topic lies between the newest id we knew before the first attempt and the id
-    of the topic the retry created. After such a retry each id in between is asked whether it is
-    a topic of the same name; one that is is an empty duplicate (nothing was ever sent there)
-    and is deleted. A crash between Telegram's answer and our commit still leaves one: that
-    window is measured in docs/DEVELOPING.md."""
+    after Telegram created the topic) or the process dies before the topic's id is stored, the
+    retry creates a second one. The Bot API cannot list topics, but a topic's id is the id of its
+    creation message, and message ids in a group only grow. So before each creation the newest
+    message id we know is written down (storage: topic_attempts) and removed once the topic's id
+    is stored. A retry that finds the note left behind creates the topic, then asks each id
+    between the note and the new topic whether it is a live topic of the same name; one that is
+    is an empty duplicate (nothing was ever sent there) and is deleted."""
 
     def __init__(self, api: TopicApi, tickets: TicketService) -> None:
         self.api, self.tickets = api, tickets
-        self._uncertain: dict[str, int] = {}  # topic name -> newest message id known before the lost answer
 
-    async def create(self, chat_id: int, name: str) -> int:
-        before = self._uncertain.get(name)
-        if before is None:
-            before = await TicketRepo(self.tickets.db).highest_staff_message(chat_id)
-        try:
-            thread = await self.api.create(chat_id, name)
-        except Exception:
-            self._uncertain[name] = before  # it may exist all the same: look for it after the retry
-            raise
-        if self._uncertain.pop(name, None) is not None:
-            await self._delete_duplicates(chat_id, name, before, thread)
+    async def create(self, chat_id: int, name: str, store: Callable[[Executor, int], Awaitable[None]]) -> int:
+        """Create the topic `name` and `store(tx, thread_id)` it; returns the thread id."""
+        repo = TicketRepo(self.tickets.db)
+        uncertain_after = await repo.topic_attempt(chat_id, name)
+        if uncertain_after is None:
+            await repo.start_topic_attempt(chat_id, name, await repo.highest_staff_message(chat_id))
+        thread = await self.api.create(chat_id, name)
+        if uncertain_after is not None:
+            await self._delete_duplicates(chat_id, name, uncertain_after, thread)
+        async with self.tickets.db.transaction() as tx:
+            await store(tx, thread)
+            await TicketRepo(tx).end_topic_attempt(chat_id, name)
         return thread
 
     async def _delete_duplicates(self, chat_id: int, name: str, after: int, created: int) -> None:
@@ -76,9 +77,6 @@ class Topics:
                     log.warning("deleted forum topic %s, an empty duplicate of %s (%r)", candidate, created, name)
             except Exception:  # cleaning up is best effort; the ticket's own topic is fine
                 log.info("could not check topic %s for a duplicate", candidate, exc_info=True)
-
-
-Hook = Callable[..., Awaitable[object]]
 
 
 class TicketDelivery:
@@ -125,8 +123,8 @@ class TicketDelivery:
         ticket = await repo.get(row.ref_id)
         thread = ticket.topic_id
         if thread is None:
-            thread = await self.topics.create(row.chat_id, await self.topic_name(ticket.id))
-            await repo.update(ticket.id, topic_id=thread)
+            thread = await self.topics.create(row.chat_id, await self.topic_name(ticket.id),
+                                              lambda tx, thread_id: TicketRepo(tx).update(ticket.id, topic_id=thread_id))
         if ticket.topic_lost:
             await self._open_again(row, thread)
         return {**payload, "message_thread_id": thread}
@@ -156,8 +154,8 @@ class TicketDelivery:
         repo = StaffChatRepo(svc.db)
         thread = await repo.system_topic(row.chat_id)
         if thread is None:
-            thread = await self.topics.create(row.chat_id, svc.texts.plain(svc.staff_lang, "tickets.system_topic"))
-            await repo.set_system_topic(row.chat_id, thread)
+            thread = await self.topics.create(row.chat_id, svc.texts.plain(svc.staff_lang, "tickets.system_topic"),
+                                              lambda tx, thread_id: StaffChatRepo(tx).set_system_topic(row.chat_id, thread_id))
         return {**row.payload, "message_thread_id": thread}
 
     async def system_missing(self, row: OutboxRow) -> dict | None:

@@ -118,8 +118,10 @@ class Desk:
         return self.find(sari.id, "sudah kami terima")
 
 
-async def start_desk(api: FakeBotApi, tmp_path, *, forum: bool = False, seed: bool = True, **overrides) -> Desk:
-    people = add_people(api, forum=forum)
+async def start_desk(api: FakeBotApi, tmp_path, *, forum: bool = False, seed: bool = True,
+                     people: People | None = None, **overrides) -> Desk:
+    """A desk on a fresh database; `people` again (and seed=False) for a restart on the same one."""
+    people = people or add_people(api, forum=forum)
     app = build_application(settings_for(api, tmp_path / "desk.sqlite3", rate_limit=False, **overrides))
     await app.initialize()
     await _post_init(app)

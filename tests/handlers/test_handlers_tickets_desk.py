@@ -2,6 +2,7 @@
 before its fix. Real PTB Updates through app.process_update(); the fake Bot API answers."""
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -243,3 +244,40 @@ async def test_a_note_gets_a_reaction_and_is_not_relayed(desk, api):
     reactions = [c for c in api.calls("setMessageReaction") if str(c.params.get("message_id")) == str(note.message_id)]
     assert len(reactions) == 1 and json.loads(reactions[0].params["reaction"])[0]["emoji"] == "✍"
     assert not any("cek dulu" in t for t in desk.texts_to(sari.id))
+
+
+# Issue 10, point 5: a lost answer to createForumTopic leaves no second topic -------------------
+def _live_topics(d, fragment: str) -> list:
+    return [t for t in d.staff.topics if not t.deleted and fragment in t.name]
+
+
+async def test_a_lost_create_topic_answer_leaves_one_topic(forum, api):
+    api.inject("createForumTopic", 502, applied=True)  # Telegram creates it; the answer is lost
+    await forum.open_ticket()
+    await forum.drain()
+    assert len([r for r in api.calls("createForumTopic")]) == 2
+    topics = _live_topics(forum, "#0001")
+    assert len(topics) == 1
+    ticket = await forum.svc.tickets.get(1)
+    assert ticket.topic_id == topics[0].thread_id and forum.card().thread_id == topics[0].thread_id
+
+
+async def test_a_crash_after_create_topic_leaves_one_topic_after_the_restart(api, tmp_path):
+    first = await start_desk(api, tmp_path, forum=True)
+    api.inject("createForumTopic", 502, applied=True)
+    coop = await first.svc.tickets.cooperative_of(first.people.sari.id)
+    await first.svc.tickets.open(cooperative_id=coop.id, manager_user_id=first.people.sari.id, service="kuratif",
+                                 category="lainnya", question="Kas hilang", source="test")
+    for _ in range(100):
+        if api.calls("createForumTopic"):
+            break
+        await asyncio.sleep(0.01)
+    await stop_desk(first)  # dies before the retry (0.5 s later): only the database remembers
+    assert len(api.calls("createForumTopic")) == 1 and len(_live_topics(first, "#0001")) == 1
+    second = await start_desk(api, tmp_path, forum=True, seed=False, people=first.people)
+    try:
+        await second.drain()
+        assert len(_live_topics(second, "#0001")) == 1
+        assert (await second.svc.tickets.get(1)).topic_id == _live_topics(second, "#0001")[0].thread_id
+    finally:
+        await stop_desk(second)
