@@ -1,12 +1,15 @@
 """Benchmark: a burst of new tickets against the staff group's 20-messages-per-minute limit.
 
-Runs the real bot (outbox, delivery worker, PTB's AIORateLimiter) against the fake Bot API with
-Telegram's limits switched on, opens N tickets at once through the same service the journeys
-use, and measures how long until every card is in the group, whether they arrived in order,
-and how many 429s Telegram (the emulator) had to give.
+Runs the real bot (outbox, delivery worker, the flood limiter) against the fake Bot API with
+Telegram's limits switched on (edits in the group count against its 20 a minute, as Telegram
+counts them), opens N tickets at once through the same service the journeys use, and while the
+cards arrive a consultant claims every k-th one (each claim edits a live card) and then makes a
+burst of changes to one ticket. It measures how long until every card is in the group, whether
+they arrived in order, how many card edits were sent, and how many 429s Telegram (the emulator)
+had to give.
 
     /work/venv/bin/python scripts/bench_tickets.py            # 60 tickets, plain group
-    /work/venv/bin/python scripts/bench_tickets.py --count 25 --forum
+    /work/venv/bin/python scripts/bench_tickets.py --count 25 --forum --claim-every 0
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from bot.app import running_application  # noqa: E402
 from bot.emulator import FakeBotApi, Limits  # noqa: E402
 from bot.core.services import SERVICES_KEY  # noqa: E402
 from bot.core.settings import Settings  # noqa: E402
+from bot.tickets.rules import Actor  # noqa: E402
 from storage.cooperatives import CooperativeRepo  # noqa: E402
 from storage.users import UserRepo  # noqa: E402
 
@@ -32,8 +36,8 @@ STAFF = -1001234567890
 GROUP_PER_MINUTE = 20
 
 
-async def bench(count: int, forum: bool) -> int:
-    api = FakeBotApi(token="123456:BENCH", limits=Limits())
+async def bench(count: int, forum: bool, claim_every: int, burst: int) -> int:
+    api = FakeBotApi(token="123456:BENCH", limits=Limits(group_edits=True))
     await api.start()
     manager = api.add_user(1001, "Sari")
     consultant = api.add_user(2001, "Budi")
@@ -64,9 +68,26 @@ async def bench(count: int, forum: bool) -> int:
                                  category="lainnya", question=f"Pertanyaan nomor {i}", source="bench")
                 for i in range(count)))
             queued = time.monotonic() - started
+            budi = Actor(consultant.id, is_consultant=True)
+            await svc.tickets.on_roster(consultant.id, "Budi", None, "admin")
+            await svc.tickets.on_roster(2002, "Rina", None, "admin")
+            claimed: set[int] = set()
+            changes = 0
             while len(arrivals) < count and time.monotonic() - started < 30 * 60:
+                for _, number in list(arrivals):  # a consultant takes every k-th card as it arrives
+                    if claim_every and number % claim_every == 0 and number not in claimed:
+                        claimed.add(number)
+                        await svc.tickets.claim(number, budi)
+                        changes += 1
                 await asyncio.sleep(0.2)
             elapsed = arrivals[-1][0] - started if arrivals else float("nan")
+            first = min(t.id for t in opened)
+            for i in range(burst):  # a burst of changes to one ticket: transfers back and forth
+                await svc.tickets.transfer(first, budi, consultant.id if i % 2 else 2002)
+                changes += 1
+            await svc.delivery.drain(300)
+            settled = time.monotonic() - started
+            card = api.world.chats[STAFF].messages.get((await svc.tickets.get(first)).card_message_id)
             outbox = await svc.delivery.repo.counts()
     await api.stop()
 
@@ -80,6 +101,11 @@ async def bench(count: int, forum: bool) -> int:
     print(f"time to the last card       : {elapsed:.1f}s")
     print(f"20-per-minute floor         : {count / GROUP_PER_MINUTE * 60:.0f}s at an even 20/min "
           f"({floor_sliding}s is the least a sliding 60-s window allows)")
+    edits = [r for r in api.calls("editMessageText") if r.status == 200 and str(r.params.get("chat_id")) == str(STAFF)]
+    print(f"card changes / edits sent   : {changes} changes ({len(claimed)} claims while the cards arrived, "
+          f"{burst} transfers in a burst) -> {len(edits)} card edits sent")
+    print(f"last card shows the burst   : {'Budi' in (card.text or '') if card else False}; "
+          f"everything (cards and edits) delivered after {settled:.1f}s")
     print(f"429 answers from Telegram   : {sum(1 for r in rejected if r.status == 429)}; other errors: "
           f"{sum(1 for r in rejected if r.status != 429)}")
     print(f"outbox rows by status       : {outbox}")
@@ -91,8 +117,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=60)
     parser.add_argument("--forum", action="store_true", help="staff group is a forum: a topic per ticket")
+    parser.add_argument("--claim-every", type=int, default=3, help="claim every k-th card as it arrives (0: none)")
+    parser.add_argument("--burst", type=int, default=10, help="changes to one ticket in a burst at the end")
     args = parser.parse_args()
-    return asyncio.run(bench(args.count, args.forum))
+    return asyncio.run(bench(args.count, args.forum, args.claim_every, args.burst))
 
 
 if __name__ == "__main__":
