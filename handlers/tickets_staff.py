@@ -1,20 +1,21 @@
 """Consultation tickets, the staff group's side: the card's [Ambil] [Selesai], consultants'
-replies relayed to the manager (`!` = internal note), /antrian, /tiket, /pindah, /wilayah,
-/statistik, /faq <id> as an answer, the SLA job. The delivery hooks that put a ticket's traffic
-in its forum topic live in bot/tickets/delivery.py; this module gives them the Bot's topic calls."""
+replies relayed to the manager (`!` = internal note, acknowledged with a reaction) and their
+edits, /antrian, /tiket, /pindah, /wilayah, /konsultan, /statistik, /faq <id> as an answer, the
+SLA job. The delivery hooks (forum topics, the live card) live in bot/tickets/delivery.py; the
+Bot's part of them is in handlers/tickets_group.py."""
 from __future__ import annotations
 
 import logging
 from functools import cache
 
-from telegram import Bot, Update
+from telegram import Update
 from telegram.constants import ChatMemberStatus
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.core import jobs
 from bot.core import reports
-from bot.core.buttons import Button, Keyboard, callback, grid, parse_callback
+from bot.core.buttons import Button, callback, grid, parse_callback
 from bot.core.delivery import DeliveryHooks
 from bot.core.domain import KECAMATAN
 from bot.core.services import SERVICES_KEY, Services, get_services
@@ -22,14 +23,14 @@ from bot.tickets import rules, service
 from bot.tickets.delivery import TicketDelivery
 from bot.tickets.service import TicketService
 from bot.triage.service import Knowledge, render_entry, shipped_knowledge
-from handlers.common import Context, edit_or_reply, is_consultant, is_staff_chat, label, markup, reply, t
+from handlers.common import Context, edit_or_reply, is_consultant, is_staff_chat, label, reply, t
+from handlers.tickets_group import ADMINS_CHECKED, BotTopics, detect_forum, sync_admins
 from handlers.tickets_manager import incoming
 from storage.tickets import Ticket
 
 log = logging.getLogger(__name__)
 JOB_NAME = "tickets:sla"
 NOTE_REACTION = "✍"  # Telegram allows only some emoji as reactions; 📝 is not one of them
-ADMINS_CHECKED = ("tickets", "admins-checked")
 
 
 def tickets(context: Context) -> TicketService:
@@ -258,21 +259,6 @@ async def _sync_admins(context: Context) -> None:
     await sync_admins(context.bot, svc)
 
 
-async def sync_admins(bot: Bot, svc: Services) -> None:
-    staff = svc.settings.staff_chat_id
-    if staff is None:
-        return
-    try:
-        admins = await bot.get_chat_administrators(staff)
-    except TelegramError as exc:
-        log.info("could not list the staff group's administrators: %s", exc)
-        return
-    for member in admins:
-        if not member.user.is_bot:
-            await svc.tickets.on_roster(member.user.id, member.user.full_name, member.user.username, "admin")
-    svc.staff_cache.put(ADMINS_CHECKED, True)
-
-
 async def _may_manage_roster(context: Context, user_id: int) -> bool:
     svc = get_services(context)
     if svc.settings.is_admin(user_id):
@@ -335,49 +321,6 @@ async def faq_answer(update: Update, context: Context) -> None:
 
 
 # Setup: the Bot's part of the delivery hooks, the forum flag, the SLA job ---------------------
-class BotTopics:
-    """bot.tickets.delivery.TopicApi over the Bot API."""
-
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
-
-    async def create(self, chat_id: int, name: str) -> int:
-        return (await self.bot.create_forum_topic(chat_id, name=name)).message_thread_id
-
-    async def post(self, chat_id: int, thread_id: int, html: str, keyboard: Keyboard | None = None) -> int:
-        return (await self.bot.send_message(chat_id, html, message_thread_id=thread_id,
-                                            reply_markup=markup(keyboard))).message_id
-
-    async def named(self, chat_id: int, thread_id: int, name: str) -> bool:
-        """An edit that changes nothing is refused with TOPIC_NOT_MODIFIED by a live topic only
-        (any other message id: thread not found); then renaming it to `name` is refused the same
-        way only if that is already its name. (A topic someone else created in the same seconds
-        would be renamed: the one risk left, see docs/DEVELOPING.md.)"""
-        for change in ({}, {"name": name}):
-            try:
-                await self.bot.edit_forum_topic(chat_id, thread_id, **change)
-            except BadRequest as exc:
-                if "topic_not_modified" not in str(exc).lower().replace(" ", "_"):
-                    return False
-            else:
-                return False
-        return True
-
-    async def delete(self, chat_id: int, thread_id: int) -> None:
-        await self.bot.delete_forum_topic(chat_id, thread_id)
-
-
-async def _detect_forum(app: Application, desk: TicketService) -> None:
-    if desk.staff_chat_id is None:
-        return
-    try:
-        chat = await app.bot.get_chat(desk.staff_chat_id)
-        await desk.set_forum(bool(chat.is_forum))
-    except TelegramError as exc:
-        log.warning("could not ask whether the staff group is a forum (%s); using %s", exc,
-                    await desk.forum_as_last_known())
-
-
 async def sla_job(context: Context) -> None:
     raised = await tickets(context).check_sla()
     if raised:
@@ -391,7 +334,7 @@ async def _staff_detail(context: Context, user_id: int) -> dict:
 
 async def setup(app: Application) -> None:
     svc: Services = app.bot_data[SERVICES_KEY]
-    await _detect_forum(app, svc.tickets)
+    await detect_forum(app.bot, svc.tickets)
     delivery = TicketDelivery(svc.tickets, BotTopics(app.bot))
     staff_hooks = DeliveryHooks(**delivery.staff_hooks())
     for kind in service.STAFF_KINDS:

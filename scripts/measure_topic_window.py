@@ -24,7 +24,7 @@ from bot.core.settings import Settings  # noqa: E402
 from bot.emulator import FakeBotApi  # noqa: E402
 from bot.tickets import service  # noqa: E402
 from bot.tickets.delivery import TicketDelivery  # noqa: E402
-from handlers.tickets_staff import BotTopics  # noqa: E402
+from handlers.tickets_group import BotTopics  # noqa: E402
 from storage.cooperatives import CooperativeRepo  # noqa: E402
 
 STAFF = -1001234567890

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from bot.tickets import rules
 from bot.core.buttons import Keyboard, keyboard_to_api
-from bot.tickets.service import CARD, CARD_EDIT, STAFF_NOTE, TicketService
+from bot.tickets.service import CARD, STAFF_NOTE, TicketService
 from storage.cooperatives import CooperativeRepo
 from storage.db import Executor
 from storage.outbox import OutboxRow
