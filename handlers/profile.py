@@ -6,31 +6,28 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.onboarding import service as reg
-from bot.core.buttons import Button, callback, grid
+from bot.core.buttons import Button, callback, grid, parse_callback
 from bot.core.services import get_services
 from handlers.common import Context, edit_or_reply, label, lang, reply, say, t, text_input
 from handlers.flows import current_flow, end_flow, flow, start_flow
 from handlers.onboarding import ask_step
-from storage.cooperatives import CooperativeRepo
 from storage.flows import FlowState
 
 FLOW = "profile"
-EDITABLE = ("name", "nik", "kind", "company", "estate", "kecamatan", "members", "fy_end_month", "role")
+EDITABLE = ("name", "nik", "nik_certificate_date", "kind", "company", "estate", "kecamatan", "members",
+            "fy_end_month", "role")
 
 
 async def _show(update: Update, context: Context, edit: bool = False) -> None:
-    svc = get_services(context)
-    coops = CooperativeRepo(svc.db)
-    membership = await coops.membership(update.effective_user.id)
-    if membership is None:
+    shown = await get_services(context).accounts.profile(update.effective_user.id)
+    if shown is None:
         await say(update, context, "onboarding.not_registered")
         return
-    coop = await coops.get(membership.cooperative_id)
+    coop = shown.cooperative
     lang_ = await lang(update, context)
     fields = [f for f in EDITABLE if f != "company" or coop.kind == "karyawan"]
     buttons = [Button(label(context, lang_, "profile.btn_edit", field=f), callback("prof", "edit", f)) for f in fields]
-    html = t(context, lang_, "profile.show", cooperative=coop.as_dict(), role=membership.role,
-             managers=[m.full_name or "-" for m in await coops.managers(coop.id)])
+    html = t(context, lang_, "profile.show", cooperative=coop.as_dict(), role=shown.role, managers=shown.managers)
     if edit:
         await edit_or_reply(update, context, html, grid(buttons, 2))
     else:
@@ -44,13 +41,13 @@ async def profile(update: Update, context: Context) -> None:
 
 async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
-    parts = query.data.split(":")
+    data = parse_callback(query.data)
     lang_ = await lang(update, context)
-    membership = await CooperativeRepo(get_services(context).db).membership(update.effective_user.id)
-    if membership is None or len(parts) != 3:
+    membership = await get_services(context).accounts.membership(update.effective_user.id)
+    if membership is None or data is None or len(data.args) != 1:
         await query.answer(label(context, lang_, "common.stale_button"))
         return
-    _, action, value = parts
+    action, value = data.action, data.args[0]
     if action == "edit":
         if value not in EDITABLE:
             await query.answer(label(context, lang_, "common.stale_button"))
@@ -79,23 +76,20 @@ async def on_message(update: Update, context: Context, state: FlowState) -> None
     text = await text_input(update, context, max_len=200)
     if text is None:
         return
-    answer = reg.parse_text_answer(state.step, text)
+    answer = reg.parse_text_answer(state.step, text, today=get_services(context).reminders.today())
     if isinstance(answer, reg.Invalid):
         await say(update, context, f"onboarding.invalid_{answer.code}")
         return
+    if warning := reg.answer_warning(state.step, answer):
+        await say(update, context, f"onboarding.warn_{warning}", **{state.step: answer})
     await _save(update, context, state, answer)
 
 
 async def _save(update: Update, context: Context, state: FlowState, answer: object) -> None:
-    coops = CooperativeRepo(get_services(context).db)
-    membership = await coops.membership(update.effective_user.id)
-    if membership is None:
+    saved = await get_services(context).accounts.save_profile(update.effective_user.id, state.step, answer)
+    if not saved:
         await end_flow(update, context)
         return
-    if state.step == "role":
-        await coops.set_role(update.effective_user.id, answer)
-    else:
-        await coops.update_field(membership.cooperative_id, state.step, answer)
     await end_flow(update, context)
     await say(update, context, "profile.saved")
     await _show(update, context)

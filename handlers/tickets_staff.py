@@ -6,7 +6,6 @@ Bot's part of them is in handlers/tickets_group.py."""
 from __future__ import annotations
 
 import logging
-from functools import cache
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus
@@ -22,7 +21,7 @@ from bot.core.services import SERVICES_KEY, Services, get_services
 from bot.tickets import rules, service
 from bot.tickets.delivery import TicketDelivery
 from bot.tickets.service import TicketService
-from bot.triage.service import Knowledge, render_entry, shipped_knowledge
+from bot.triage.service import render_entry
 from handlers.common import Context, edit_or_reply, is_consultant, is_staff_chat, label, reply, t
 from handlers.tickets_group import ADMINS_CHECKED, BotTopics, detect_forum, sync_admins
 from handlers.tickets_manager import incoming
@@ -288,13 +287,6 @@ async def roster(update: Update, context: Context) -> None:
     await _say(update, context, "tickets.roster_removed" if remove else "tickets.roster_added", name=target_user.full_name)
 
 
-@cache
-def _knowledge() -> Knowledge:
-    """The FAQ entries, loaded once (the cache is on this plain function, never on a handler:
-    an async function's cached result would be a coroutine that can be awaited only once)."""
-    return shipped_knowledge()
-
-
 async def faq_answer(update: Update, context: Context) -> None:
     """Jawab dengan entri FAQ: /faq <id> di topik tiket atau sebagai balasan"""
     actor = await _consultant(update, context)
@@ -304,7 +296,7 @@ async def faq_answer(update: Update, context: Context) -> None:
     if ticket is None or not context.args:
         await _say(update, context, "tickets.faq_usage")
         return
-    entry = _knowledge().entry(context.args[0].strip().lower())
+    entry = get_services(context).knowledge.entry(context.args[0].strip().lower())
     if entry is None:
         await _say(update, context, "tickets.faq_unknown", entry_id=context.args[0])
         return

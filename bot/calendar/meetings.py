@@ -34,8 +34,24 @@ PLACE_MAX, AGENDA_MAX = 300, 1500
 MANAGING_ROLES = frozenset({"ketua"})  # besides the organiser, who may move or cancel a meeting
 
 
-def date_choices(today: date, days: int = DAYS_OFFERED) -> list[date]:
-    return [today + timedelta(days=i) for i in range(days)]
+def date_choices(today: date, days: int = DAYS_OFFERED, now: datetime | None = None) -> list[date]:
+    """The days offered as buttons; today only while one of its times is still ahead of `now`."""
+    out = [today + timedelta(days=i) for i in range(days)]
+    if now is not None and not time_choices(today, now):
+        out = out[1:] + [today + timedelta(days=days)]
+    return out
+
+
+def time_choices(day: date, now: datetime) -> list[str]:
+    """The keyboard's times that are still ahead of `now` on `day` (never a time already past)."""
+    return [c for c in TIME_CHOICES
+            if datetime.combine(day, parse_choice_time(c), tzinfo=now.tzinfo) >= now + MIN_AHEAD]
+
+
+def short_notice(kind: str, start: datetime, now: datetime, notice_days: int) -> bool:
+    """A members' meeting (RAT, RALB) called with less notice than the usual invitation period:
+    Anggaran Dasar commonly ask for the invitation some days ahead, and members must be able to come."""
+    return kind in ("rat", "ralb") and start - now < timedelta(days=notice_days)
 
 
 def parse_choice_time(text: str) -> time | None:
@@ -119,6 +135,28 @@ class MeetingService:
         return {"kind": meeting.kind, "when": self.local(meeting.starts_at), "place": meeting.place,
                 "agenda": meeting.agenda, "cooperative": coop.name,
                 "organiser": (user.full_name if user else None) or str(meeting.organiser_id)}
+
+    # What a manager may see: always their own cooperative's, never one named in button data --
+    async def membership(self, user_id: int) -> Manager | None:
+        return await CooperativeRepo(self.db).membership(user_id)
+
+    async def own_meeting(self, user_id: int, meeting_id: int | None) -> tuple[Manager, Meeting] | None:
+        """The meeting with the user's membership, if it is their cooperative's (else None)."""
+        manager = await self.membership(user_id)
+        meeting = await MeetingRepo(self.db).find(meeting_id) if meeting_id is not None else None
+        if manager is None or meeting is None or meeting.cooperative_id != manager.cooperative_id:
+            return None
+        return manager, meeting
+
+    async def upcoming(self, cooperative_id: int) -> list[Meeting]:
+        return await MeetingRepo(self.db).upcoming(cooperative_id, self.clock.now())
+
+    async def cooperative_name(self, cooperative_id: int) -> str:
+        return (await CooperativeRepo(self.db).get(cooperative_id)).name
+
+    async def invited(self, cooperative_id: int) -> int:
+        """How many managers an invitation of this cooperative reaches."""
+        return len(await CooperativeRepo(self.db).managers(cooperative_id))
 
     async def status(self, meeting: Meeting) -> tuple[Tally, dict[int, str]]:
         """Who answered what, and everyone's display name."""
@@ -208,3 +246,16 @@ class MeetingService:
                                        keyboard=None if answered else rsvp_buttons(self.texts, lang, meeting),
                                        dedupe_key=f"{key}:{manager.user_id}", ref=("meeting", meeting.id))
         return 1
+
+
+# Privacy: what meetings keep about a person ----------------------------------------------------
+async def export_meetings(db: Executor, user_id: int) -> tuple[str, object]:
+    repo = MeetingRepo(db)
+    organised = [{"id": m.id, "kind": m.kind, "starts_at": m.starts_at.isoformat(), "place": m.place,
+                  "agenda": m.agenda, "status": m.status} for m in await repo.organised_by(user_id)]
+    return "meetings", {"organised": organised, "answers": await repo.answers_by(user_id)}
+
+
+async def forget_answers(tx: Executor, user_id: int) -> None:
+    """Attendance answers are the person's; meetings they organised stay with the cooperative."""
+    await MeetingRepo(tx).forget_answers_of(user_id)

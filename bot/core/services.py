@@ -1,6 +1,8 @@
 """The typed container through which handlers reach the clinic's services (style.md #3).
 
-Created in post_init, closed in post_shutdown; handlers call `get_services(context)`.
+One field per long-lived object, all built by `bot.app.build_services` in post_init and closed
+in post_shutdown; handlers call `get_services(context)`. The capability types are imported for
+annotations only, so the platform does not import the capabilities at run time.
 """
 from __future__ import annotations
 
@@ -14,8 +16,18 @@ from bot.core.texts import Texts
 from storage.db import Database
 
 if TYPE_CHECKING:
+    from bot.broadcasts.service import BroadcastService
+    from bot.calendar.meetings import MeetingService
+    from bot.calendar.reminders import Clock, ReminderService
+    from bot.core.conversations import Conversations
     from bot.core.delivery import DeliveryWorker
+    from bot.core.journeys import Journeys
+    from bot.health.checks import HealthChecks
+    from bot.onboarding.accounts import Accounts
+    from bot.privacy.service import Privacy
+    from bot.triage.desk import Desk
     from bot.tickets.service import TicketService
+    from bot.triage.service import Knowledge
 
 SERVICES_KEY = "services"
 
@@ -45,12 +57,20 @@ class Services:
     db: Database
     texts: Texts
     outbox: Outbox
-    delivery: "DeliveryWorker"
+    delivery: DeliveryWorker
+    journeys: Journeys  # the journeys this application runs and the hooks they declare
+    clock: Clock  # one clock for reminders and meetings (settable in tests and demos)
+    conversations: Conversations  # restart-safe flows: who owns a user's next message
+    accounts: Accounts  # users, consent, language; cooperatives and their managers
+    privacy: Privacy  # /datasaya and /hapusdata across every journey
+    knowledge: Knowledge  # the FAQ base and its matcher, loaded once
+    desk: Desk  # questions triaged against the FAQ, and their feedback
+    reminders: ReminderService
+    meetings: MeetingService
+    broadcasts: BroadcastService
+    health: HealthChecks
+    tickets: TicketService  # consultation tickets; holds whether the staff group is a forum
     staff_cache: TTLCache = field(default_factory=TTLCache)
-    tickets: "TicketService" = None  # type: ignore[assignment]  # built in bot/app.py's post-init
-    # Filled by the journeys that own them (see their handlers' `setup`):
-    matcher: Any = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 def get_services(context: Any) -> Services:

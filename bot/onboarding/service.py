@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import date
 
+from bot.core.when import parse_date
 from bot.core.domain import COOPERATIVE_KINDS, INDUSTRIAL_ESTATES, KECAMATAN, MANAGER_ROLES
 
 CONSENT_VERSION = "2026-11"
@@ -15,13 +17,18 @@ JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read alo
 JOIN_CODE_LENGTH = 8
 NAME_MAX = 120
 MAX_MEMBERS = 1_000_000
+# UU 6/2023 (Cipta Kerja): a primary cooperative is founded by at least 9 people. Fewer is
+# accepted (a register may lag) but the manager is told.
+LEGAL_MINIMUM_MEMBERS = 9
 
 # The questions of a new cooperative, in order. "company" is asked only of employee cooperatives.
+# "nik_certificate_date" is asked only when a NIK was given (the calendar counts its renewal).
 PROFILE_STEPS: tuple[str, ...] = (
-    "name", "nik", "kind", "company", "estate", "kecamatan", "members", "fy_end_month", "role",
+    "name", "nik", "nik_certificate_date", "kind", "company", "estate", "kecamatan", "members", "fy_end_month",
+    "role",
 )
 CHOICE_STEPS = {"kind", "estate", "kecamatan", "fy_end_month", "role"}
-OPTIONAL_STEPS = {"nik", "company"}
+OPTIONAL_STEPS = {"nik", "nik_certificate_date", "company"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,8 @@ def applicable_steps(data: dict) -> list[str]:
     steps = list(PROFILE_STEPS)
     if data.get("kind") not in (None, "karyawan"):
         steps.remove("company")
+    if not data.get("nik") and "nik" in data:  # no NIK: no certificate date to ask
+        steps.remove("nik_certificate_date")
     return steps
 
 
@@ -55,13 +64,23 @@ def progress(data: dict, step: str) -> tuple[int, int]:
     return (steps.index(step) + 1 if step in steps else len(steps), len(steps))
 
 
-def parse_text_answer(step: str, text: str) -> object | Invalid:
+def parse_text_answer(step: str, text: str, today: date | None = None) -> object | Invalid:
     text = text.strip()
+    if step == "nik_certificate_date":
+        today = today or date.today()
+        day = parse_date(text, today)
+        if day is None:
+            return Invalid("date_invalid")
+        if day > today or day.year < 2000:
+            return Invalid("date_out_of_range")
+        return day.isoformat()
     if step == "name":
         if len(text) < 3:
             return Invalid("name_short")
         if len(text) > NAME_MAX:
             return Invalid("name_long")
+        if sum(c.isalpha() for c in text) < 3:  # "🙂🙂🙂🙂🙂" or "123" is not a name
+            return Invalid("name_letters")
         return " ".join(text.split())
     if step == "company":
         if len(text) < 2:
@@ -79,10 +98,20 @@ def parse_text_answer(step: str, text: str) -> object | Invalid:
         if not cleaned.isdigit():
             return Invalid("members_invalid")
         number = int(cleaned)
-        if number < 1 or number > MAX_MEMBERS:
-            return Invalid("members_invalid")
+        if number == 0:
+            return Invalid("members_zero")
+        if number > MAX_MEMBERS:
+            return Invalid("members_too_many")
         return number
     return Invalid("use_buttons")
+
+
+def answer_warning(step: str, answer: object) -> str | None:
+    """A valid answer the manager should still hear about (the template's name), e.g. fewer
+    members than the law's minimum for founding a primary cooperative."""
+    if step == "members" and isinstance(answer, int) and answer < LEGAL_MINIMUM_MEMBERS:
+        return "members_below_minimum"
+    return None
 
 
 def parse_choice(step: str, value: str) -> object | Invalid:
@@ -104,10 +133,13 @@ def parse_choice(step: str, value: str) -> object | Invalid:
 
 def profile_from(data: dict) -> dict:
     """The cooperative row from the answers; absent optional answers become None."""
-    profile = {k: data.get(k) for k in ("name", "nik", "kind", "company", "estate", "kecamatan", "members", "fy_end_month")}
+    profile = {k: data.get(k) for k in ("name", "nik", "kind", "company", "estate", "kecamatan", "members",
+                                        "fy_end_month", "nik_certificate_date")}
     if profile["kind"] != "karyawan":
         profile["company"] = None
-    for key in ("nik", "company"):
+    if not profile["nik"]:
+        profile["nik_certificate_date"] = None
+    for key in ("nik", "company", "nik_certificate_date"):
         if profile[key] == "":
             profile[key] = None
     return profile

@@ -3,7 +3,8 @@
 they cause is fed as a real PTB `Update` to `app.process_update()` (no polling)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
 
 from telegram import Update
 from telegram.ext import Application
@@ -14,7 +15,7 @@ from bot.emulator.state import CallbackRecord
 from bot.emulator.views import BotMessage
 from tests.e2e.harness import STAFF_CHAT_ID, People, add_people, seed_cooperative, settings_for
 
-from bot.app import _post_init, _post_shutdown, build_application
+from bot.app import initialized_application
 
 
 def has(fragment: str):
@@ -27,6 +28,7 @@ class Desk:
     api: FakeBotApi
     people: People
     fed: int = 0  # the last update_id given to the application
+    stack: AsyncExitStack = field(default_factory=AsyncExitStack)
 
     @property
     def svc(self) -> Services:
@@ -122,15 +124,14 @@ async def start_desk(api: FakeBotApi, tmp_path, *, forum: bool = False, seed: bo
                      people: People | None = None, **overrides) -> Desk:
     """A desk on a fresh database; `people` again (and seed=False) for a restart on the same one."""
     people = people or add_people(api, forum=forum)
-    app = build_application(settings_for(api, tmp_path / "desk.sqlite3", rate_limit=False, **overrides))
-    await app.initialize()
-    await _post_init(app)
-    desk = Desk(app, api, people)
+    stack = AsyncExitStack()
+    app = await stack.enter_async_context(
+        initialized_application(settings_for(api, tmp_path / "desk.sqlite3", rate_limit=False, **overrides)))
+    desk = Desk(app, api, people, stack=stack)
     if seed:
         await seed_cooperative(desk.svc.db, people.sari.id)
     return desk
 
 
 async def stop_desk(desk: Desk) -> None:
-    await desk.app.shutdown()
-    await _post_shutdown(desk.app)
+    await desk.stack.aclose()
