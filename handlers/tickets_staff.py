@@ -107,11 +107,11 @@ async def on_staff_edit(update: Update, context: Context) -> None:
     message = update.edited_message
     edited_at = int(message.edit_date.timestamp()) if message.edit_date else 0
     desk = tickets(context)
-    outcome = await desk.correct_from_consultant(incoming(message), actor, update.effective_user.full_name, edited_at)
-    if outcome == "not_relayed":
-        original = await _ticket_of(update, context)
-        await _say(update, context, "tickets.edit_not_relayed", number=rules.number(original.id) if original else "",
-                   reason=label(context, _lang(context), "tickets.denied_closed"))
+    outcome, ticket_id = await desk.correct_from_consultant(incoming(message), actor, update.effective_user.full_name,
+                                                           edited_at)
+    if outcome not in ("relayed", "internal", "unknown"):
+        await _say(update, context, "tickets.edit_not_relayed", number=rules.number(ticket_id),
+                   reason=label(context, _lang(context), f"tickets.denied_{outcome}"))
 
 
 # Buttons ------------------------------------------------------------------------------------

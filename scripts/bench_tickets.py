@@ -71,15 +71,8 @@ async def bench(count: int, forum: bool, claim_every: int, burst: int) -> int:
             budi = Actor(consultant.id, is_consultant=True)
             await svc.tickets.on_roster(consultant.id, "Budi", None, "admin")
             await svc.tickets.on_roster(2002, "Rina", None, "admin")
-            claimed: set[int] = set()
-            changes = 0
-            while len(arrivals) < count and time.monotonic() - started < 30 * 60:
-                for _, number in list(arrivals):  # a consultant takes every k-th card as it arrives
-                    if claim_every and number % claim_every == 0 and number not in claimed:
-                        claimed.add(number)
-                        await svc.tickets.claim(number, budi)
-                        changes += 1
-                await asyncio.sleep(0.2)
+            claimed = await claim_as_they_arrive(svc, budi, arrivals, count, claim_every, started)
+            changes = len(claimed)
             elapsed = arrivals[-1][0] - started if arrivals else float("nan")
             first = min(t.id for t in opened)
             for i in range(burst):  # a burst of changes to one ticket: transfers back and forth
@@ -90,9 +83,31 @@ async def bench(count: int, forum: bool, claim_every: int, burst: int) -> int:
             card = api.world.chats[STAFF].messages.get((await svc.tickets.get(first)).card_message_id)
             outbox = await svc.delivery.repo.counts()
     await api.stop()
+    status = report(api, count, forum, arrivals, sorted(t.id for t in opened), queued, elapsed, outbox)
+    edits = [r for r in api.calls("editMessageText") if r.status == 200 and str(r.params.get("chat_id")) == str(STAFF)]
+    last_name = "Budi" if burst % 2 == 0 else "Rina"  # the burst's last transfer
+    print(f"card changes / edits sent   : {changes} changes ({len(claimed)} claims while the cards arrived, "
+          f"{burst} transfers in a burst) -> {len(edits)} card edits sent")
+    print(f"card shows the last change  : {f'konsultan: {last_name}' in (card.text or '') if card else False}; "
+          f"everything (cards and edits) delivered after {settled:.1f}s")
+    return status
 
+
+async def claim_as_they_arrive(svc, budi: Actor, arrivals: list, count: int, every: int, started: float) -> set[int]:
+    """A consultant takes every k-th card as it arrives (each claim edits a card in the group)."""
+    claimed: set[int] = set()
+    while len(arrivals) < count and time.monotonic() - started < 30 * 60:
+        for _, number in list(arrivals):
+            if every and number % every == 0 and number not in claimed:
+                claimed.add(number)
+                await svc.tickets.claim(number, budi)
+        await asyncio.sleep(0.2)
+    return claimed
+
+
+def report(api: FakeBotApi, count: int, forum: bool, arrivals: list, expected: list[int], queued: float,
+           elapsed: float, outbox: dict) -> int:
     numbers = [n for _, n in arrivals]
-    expected = sorted(t.id for t in opened)
     rejected = api.rejected()
     floor_sliding = (math.ceil(count / GROUP_PER_MINUTE) - 1) * 60
     print(f"tickets opened in one burst : {count} ({'forum' if forum else 'plain group'}); all queued in {queued:.2f}s")
@@ -101,11 +116,6 @@ async def bench(count: int, forum: bool, claim_every: int, burst: int) -> int:
     print(f"time to the last card       : {elapsed:.1f}s")
     print(f"20-per-minute floor         : {count / GROUP_PER_MINUTE * 60:.0f}s at an even 20/min "
           f"({floor_sliding}s is the least a sliding 60-s window allows)")
-    edits = [r for r in api.calls("editMessageText") if r.status == 200 and str(r.params.get("chat_id")) == str(STAFF)]
-    print(f"card changes / edits sent   : {changes} changes ({len(claimed)} claims while the cards arrived, "
-          f"{burst} transfers in a burst) -> {len(edits)} card edits sent")
-    print(f"last card shows the burst   : {'Budi' in (card.text or '') if card else False}; "
-          f"everything (cards and edits) delivered after {settled:.1f}s")
     print(f"429 answers from Telegram   : {sum(1 for r in rejected if r.status == 429)}; other errors: "
           f"{sum(1 for r in rejected if r.status != 429)}")
     print(f"outbox rows by status       : {outbox}")

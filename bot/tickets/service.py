@@ -281,25 +281,27 @@ class TicketService(TicketReads):
                               lambda body, label: f"{body}\n\n{label}")
         return True
 
-    async def correct_from_consultant(self, msg: Incoming, actor: Actor, signer: str, edited_at: int) -> str:
-        """A consultant edited a message of theirs in the staff group. Returns what became of it:
+    async def correct_from_consultant(self, msg: Incoming, actor: Actor, signer: str,
+                                      edited_at: int) -> tuple[str, int | None]:
+        """A consultant edited a message of theirs in the staff group. Returns what became of it,
+        and the ticket:
         "relayed" (the manager gets "✏️ Koreksi ..." as a reply to the answer they have), "internal"
-        (an edited note: stays internal), "not_relayed" (the ticket is closed or the manager gone:
-        the consultant must be told), "unknown" (not a ticket message: ordinary staff talk)."""
+        (an edited note: stays internal), "closed" or "no_manager" (not relayed: the consultant must
+        be told why), "unknown" (not a ticket message: ordinary staff talk)."""
         async with self.db.transaction() as tx:
             repo = TicketRepo(tx)
             original = await repo.message_by_source(msg.chat_id, msg.message_id)
             if original is None or original.direction not in ("out", "note"):
-                return "unknown"
+                return "unknown", None
             if original.direction == "note":
-                return "internal"
+                return "internal", original.ticket_id
             ticket = await repo.get(original.ticket_id)
             try:
                 rules.transition(ticket, "answer", actor, utcnow())
-            except NotAllowed:
-                return "not_relayed"
+            except NotAllowed as exc:
+                return exc.code, ticket.id
             if ticket.manager_user_id is None:
-                return "not_relayed"
+                return "no_manager", ticket.id
             await repo.add_message(ticket.id, "out", kind="correction", author_id=msg.author_id, text=msg.text)
             box = self.outbox.bind(tx)
             relayed = [r for r in await box.repo.rows(TO_MANAGER, ("ticket", ticket.id))
@@ -313,7 +315,7 @@ class TicketService(TicketReads):
                 await box.send_text(ticket.manager_user_id, part, kind=TO_MANAGER, reply_to=reply_to if i == 0 else None,
                                     dedupe_key=f"edit:{msg.chat_id}:{msg.message_id}:{edited_at}:{i}",
                                     ref=("ticket", ticket.id))
-        return "relayed"
+        return "relayed", ticket.id
 
     async def add_note(self, ticket_id: int, msg: Incoming, actor: Actor) -> bool:
         """An internal note (`!` in the staff group): stored, never relayed."""
