@@ -27,16 +27,51 @@ async def _show(update: Update, context: Context, edit: bool = False) -> None:
     lang_ = await lang(update, context)
     fields = [f for f in EDITABLE if f != "company" or coop.kind == "karyawan"]
     buttons = [Button(label(context, lang_, "profile.btn_edit", field=f), callback("prof", "edit", f)) for f in fields]
+    keyboard = grid(buttons, 2) + [[Button(label(context, lang_, "profile.btn_language"), callback(LANG, "menu"))]]
     html = t(context, lang_, "profile.show", cooperative=coop.as_dict(), role=shown.role, managers=shown.managers)
     if edit:
-        await edit_or_reply(update, context, html, grid(buttons, 2))
+        await edit_or_reply(update, context, html, keyboard)
     else:
-        await reply(update, context, html, grid(buttons, 2))
+        await reply(update, context, html, keyboard)
 
 
 async def profile(update: Update, context: Context) -> None:
     """Lihat & ubah profil koperasi"""
     await _show(update, context)
+
+
+# /bahasa: switch the language at any time (registered or not) -----------------------------
+LANG = "lang"
+LANGUAGES = ("id", "en")
+
+
+def _language_keyboard(context: Context) -> list:
+    return [[Button(label(context, code, "profile.language_name"), callback(LANG, "set", code))] for code in LANGUAGES]
+
+
+async def language_command(update: Update, context: Context) -> None:
+    """Ganti bahasa / change language"""
+    lang_ = await lang(update, context)
+    await reply(update, context, t(context, lang_, "profile.choose_language"), _language_keyboard(context))
+
+
+async def on_language_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    data = parse_callback(query.data)
+    lang_ = await lang(update, context)
+    if data is not None and data.action == "menu":
+        await query.answer()
+        await reply(update, context, t(context, lang_, "profile.choose_language"), _language_keyboard(context))
+        return
+    chosen = data.arg() if data is not None and data.action == "set" else None
+    if chosen not in LANGUAGES:  # forged data
+        await query.answer(label(context, lang_, "common.stale_button"))
+        return
+    await query.answer()
+    accounts = get_services(context).accounts
+    await accounts.arrive(update.effective_user.id)
+    await accounts.set_language(update.effective_user.id, chosen)
+    await edit_or_reply(update, context, t(context, chosen, "profile.language_set"))
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -97,6 +132,8 @@ async def _save(update: Update, context: Context, state: FlowState, answer: obje
 
 HANDLERS = [
     CommandHandler("profil", profile, filters=filters.ChatType.PRIVATE),
+    CommandHandler(["bahasa", "language"], language_command, filters=filters.ChatType.PRIVATE),
     CallbackQueryHandler(on_button, pattern=r"^prof:"),
+    CallbackQueryHandler(on_language_button, pattern=rf"^{LANG}:"),
 ]
-PRIVATE_COMMANDS = ["profil"]
+PRIVATE_COMMANDS = ["profil", "bahasa"]

@@ -21,7 +21,7 @@ from rapidfuzz.distance import OSA
 
 from .loader import Entry, load_entries
 from .normalize import (FULL, NEGATED, Analyzer, Lexicon, Pipeline, dedouble, is_dictionary_word,
-                        stem)
+                        normalize_text, stem)
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -46,6 +46,67 @@ IDF_QSIDE = True
 BIGRAM_WEIGHT = 0.5
 # Fields written in chat style (with typos on purpose): typo-corrected like questions.
 CHAT_FIELDS = frozenset({"examples", "synonyms"})
+
+# ---- question focus (issue 13) ----
+# Real questions tell a story first and ask at the end: "Kami pengurus ... Tahun lalu ketua kami
+# mundur ... Apakah kami wajib melapor ke Dinas?". When a question has several sentences and some
+# of them ask (end in "?" or carry an interrogative word) while others only tell, the telling
+# sentences' terms count at STORY_WEIGHT. A term in both counts fully.
+STORY_WEIGHT = 0.5
+INTERROGATIVES = frozenset({
+    "apakah", "apa", "bagaimana", "gimana", "gmn", "gmna", "gmana", "bgmn", "bagaimanakah",
+    "bolehkah", "bisakah", "dapatkah", "haruskah", "perlukah", "wajibkah", "adakah", "sahkah",
+    "benarkah", "betulkah", "kapan", "kapankah", "berapa", "brp", "berapakah", "siapa", "siapakah",
+    "dimana", "mana", "kemana", "mengapa", "kenapa", "knp", "napa", "gmn2", "how", "what", "when",
+    "can", "should", "must", "is", "are", "do", "does", "who", "where", "why",
+})
+_SENTENCE = re.compile(r"(?<=[.?!])\s+|\n+")
+# ---- second signal: character n-gram TF-IDF over normalised text (numpy only) ----
+# Word-internal 3-5 letter grams ("pengurus" -> " pe", "pen", "peng", ...) of the question-side
+# fields; cosine with the question's grams, scaled to the BM25 range of the question and added
+# with this weight. Catches spelling variants and word forms the stemmer and slang list miss.
+CHAR_WEIGHT = 0.3
+CHAR_SIZES = (3, 4, 5)
+CHAR_MAX_GRAMS = 250
+# ---- two topics ----
+# When the second entry scores at least this share of the first and the question has two asking
+# clauses or joins two asks with "dan", both are offered.
+TWO_TOPIC_RATIO = 0.75
+
+
+def split_sentences(text: str) -> list[str]:
+    return [p.strip() for p in _SENTENCE.split(text) if p and p.strip()]
+
+
+def is_asking(sentence: str) -> bool:
+    if sentence.rstrip().endswith("?"):
+        return True
+    return any(w in INTERROGATIVES for w in normalize_text(sentence)[:12])
+
+
+def focus_parts(question: str) -> list[tuple[str, float]]:
+    """(sentence, weight) pairs: asking sentences 1.0, story sentences STORY_WEIGHT, when the
+    question has both kinds; otherwise the whole question at 1.0."""
+    parts = split_sentences(question)
+    if len(parts) < 2:
+        return [(question, 1.0)]
+    asking = [is_asking(p) for p in parts]
+    if all(asking) or not any(asking):
+        return [(question, 1.0)]
+    return [(p, 1.0 if a else STORY_WEIGHT) for p, a in zip(parts, asking)]
+
+
+def char_grams(words: Iterable[str]) -> Counter:
+    grams: Counter = Counter()
+    for w in words:
+        if len(w) < 2:
+            continue
+        padded = f" {w} "
+        for n in CHAR_SIZES:
+            if len(padded) < n:
+                continue
+            grams.update(padded[i:i + n] for i in range(len(padded) - n + 1))
+    return grams
 
 
 @dataclass(frozen=True)
@@ -81,6 +142,8 @@ class Result:
     matches: list[Match]
     terms: tuple[str, ...] = ()
     signals: dict[str, float] = field(default_factory=dict)
+    # Two different entries both score high and the question asks twice: offer both.
+    two_topics: bool = False
 
     def as_dict(self) -> dict:
         return {"query": self.query, "confident": self.confident,
@@ -101,8 +164,14 @@ class Matcher:
     def __init__(self, entries: Sequence[Entry], pipeline: Pipeline = FULL,
                  calibration: Calibration | None = None,
                  fields: dict[str, tuple[float, float]] | None = None, k1: float = K1,
-                 idf_qside: bool = IDF_QSIDE, bigram_weight: float = BIGRAM_WEIGHT):
+                 idf_qside: bool = IDF_QSIDE, bigram_weight: float = BIGRAM_WEIGHT,
+                 focus: bool = True, char_weight: float = CHAR_WEIGHT,
+                 char_answer: bool = False, two_topic_ratio: float = TWO_TOPIC_RATIO):
         self.pipeline = pipeline
+        self.focus = focus and not pipeline.raw
+        self.char_weight = 0.0 if pipeline.raw else char_weight
+        self.char_answer = char_answer
+        self.two_topic_ratio = two_topic_ratio
         self.idf_qside = idf_qside and not pipeline.raw
         self.bigram_weight = 0.0 if pipeline.raw else bigram_weight
         self.calibration = calibration or Calibration()
@@ -111,6 +180,8 @@ class Matcher:
         self.titles = [e.title for e in entries]
         self._fix_cache: dict[str, str | None] = {}
         self._build(entries, fields or FIELDS, k1)
+        if self.char_weight:
+            self._build_chars(entries)
 
     # ---- construction -------------------------------------------------------------------
     @classmethod
@@ -176,6 +247,57 @@ class Matcher:
         self.domain = {t for d in per_doc for f in qside for t in d[f]}
         if not raw:
             self.domain |= self.analyzer.lex.canonicals
+
+    def _char_words(self, text: str) -> list[str]:
+        stop = self.analyzer.lex.stopwords if self.analyzer.lex else frozenset()
+        return [w for w in normalize_text(text) if w not in stop and not w.isdigit()]
+
+    def _build_chars(self, entries: Sequence[Entry]) -> None:
+        """Character n-gram TF-IDF postings (sublinear tf, smooth idf, L2-normalised rows)."""
+        docs: list[Counter] = []
+        for e in entries:
+            text = "\n".join((e.title, *e.synonyms, *e.examples))
+            if self.char_answer:
+                text += "\n" + _TAG.sub(" ", e.answer_id)
+            docs.append(char_grams(self._char_words(text)))
+        n = max(len(docs), 1)
+        df: Counter = Counter()
+        for d in docs:
+            df.update(d.keys())
+        self.char_idf = {g: math.log((1 + n) / (1 + c)) + 1.0 for g, c in df.items()}
+        rows: list[dict[str, float]] = []
+        for d in docs:
+            row = {g: (1.0 + math.log(c)) * self.char_idf[g] for g, c in d.items()}
+            norm = math.sqrt(sum(v * v for v in row.values())) or 1.0
+            rows.append({g: v / norm for g, v in row.items()})
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, row in enumerate(rows):
+            for g, v in row.items():
+                postings[g].append((i, v))
+        self.char_postings = {g: (np.fromiter((d for d, _ in p), np.int32, len(p)),
+                                  np.fromiter((v for _, v in p), np.float64, len(p)))
+                              for g, p in postings.items()}
+
+    def char_scores(self, parts: list[tuple[str, float]]) -> np.ndarray:
+        """Cosine of the question's (focus-weighted) grams with every entry."""
+        grams: Counter = Counter()
+        for text, w in parts:
+            for g, c in char_grams(self._char_words(text)).items():
+                grams[g] += w * c
+        scores = np.zeros(self.n_docs)
+        q = {g: (1.0 + math.log(c) if c >= 1 else c) * self.char_idf[g]
+             for g, c in grams.items() if g in self.char_idf}
+        norm = math.sqrt(sum(v * v for v in q.values()))
+        if not norm:
+            return scores
+        # Only the query's heaviest grams are scored: a long question has ~1,500 grams, and at
+        # 10,000 entries the common ones have long posting lists; the light ones barely move
+        # the cosine. (The norm above still counts them all.)
+        heaviest = sorted(q.items(), key=lambda gv: -gv[1])[:CHAR_MAX_GRAMS]
+        for g, v in heaviest:
+            docs, weights = self.char_postings[g]
+            scores[docs] += (v / norm) * weights
+        return scores
 
     def _field_terms(self, text: str, correct) -> Counter:
         """Terms of one field; with bigrams, each line's adjacent term pairs too."""
@@ -253,18 +375,38 @@ class Matcher:
         use_typos = self.pipeline.typos and not self.pipeline.raw
         return self.analyzer.terms(question, self.correct if use_typos else None)
 
+    def query_terms(self, question: str) -> tuple[list[str], dict[str, float], dict[str, float],
+                                                   list[tuple[str, float]]]:
+        """All terms, term -> weight, bigram -> weight, and the focus parts of a question."""
+        parts = focus_parts(question) if self.focus else [(question, 1.0)]
+        terms: list[str] = []
+        weights: dict[str, float] = {}
+        bigrams: dict[str, float] = {}
+        for text, w in parts:
+            part_terms = self.analyze(text)
+            terms += part_terms
+            for t in part_terms:
+                weights[t] = max(weights.get(t, 0.0), w)
+            if self.bigram_weight:
+                for b in self._bigrams(part_terms):
+                    bigrams[b] = max(bigrams.get(b, 0.0), w)
+        return terms, weights, bigrams, parts
+
     def ask(self, question: str, k: int = 5) -> Result:
-        terms = self.analyze(question)
-        unique = list(dict.fromkeys(terms))
-        hits = [(self.postings[t], 1.0) for t in unique if t in self.postings]
-        if self.bigram_weight:
-            hits += [(self.postings[b], self.bigram_weight)
-                     for b in dict.fromkeys(self._bigrams(terms)) if b in self.postings]
+        terms, weights, bigrams, parts = self.query_terms(question)
+        hits = [(self.postings[t], w) for t, w in weights.items() if t in self.postings]
+        hits += [(self.postings[b], w * self.bigram_weight)
+                 for b, w in bigrams.items() if b in self.postings]
         ranked: list[tuple[int, float]] = []
-        if hits:
-            scores = np.zeros(self.n_docs)
-            for (docs, contrib), w in hits:
-                scores[docs] += w * contrib      # a term occurs once per doc: no collisions
+        bm25 = np.zeros(self.n_docs)
+        for (docs, contrib), w in hits:
+            bm25[docs] += w * contrib      # a term occurs once per doc: no collisions
+        scores = bm25
+        plain = [t for t in weights if not t.startswith(NEGATED)]
+        upper = self._upper(plain, weights)
+        if self.char_weight and self.n_docs:
+            scores = bm25 + self.char_weight * upper * self.char_scores(parts)
+        if scores.any():
             want = min(max(k, 2), self.n_docs)
             top = np.argpartition(-scores, want - 1)[:want] if want < self.n_docs else \
                 np.arange(self.n_docs)
@@ -273,25 +415,42 @@ class Matcher:
         matches = [Match(self.ids[i], self.titles[i], round(s, 4)) for i, s in ranked[:k]]
         # A negated term ("tidak_bagi") repeats its word: it ranks, but does not count twice
         # (or as unknown) in the confidence signals.
-        plain = [t for t in unique if not t.startswith(NEGATED)]
-        confident, signals = self._confidence(plain, ranked)
-        return Result(question, confident, matches, tuple(terms), signals)
+        confident, signals = self._confidence(plain, weights, ranked, bm25, upper)
+        return Result(question, confident, matches, tuple(terms), signals,
+                      self._two_topics(question, parts, ranked))
 
-    def _confidence(self, unique: list[str], ranked: list[tuple[int, float]]):
+    def _two_topics(self, question: str, parts, ranked) -> bool:
+        if len(ranked) < 2 or ranked[0][1] <= 0:
+            return False
+        if ranked[1][1] < self.two_topic_ratio * ranked[0][1]:
+            return False
+        asking = [p for p, w in parts if w == 1.0 and is_asking(p)] if len(parts) > 1 else \
+            [s for s in split_sentences(question) if is_asking(s)]
+        joined = re.search(r"\b(dan|serta|sekaligus|juga)\s+(apakah|bagaimana|berapa|kapan|siapa|"
+                           r"bolehkah|perlukah|haruskah|apa)\b", question.lower())
+        return len(asking) >= 2 or joined is not None
+
+    def _upper(self, unique: list[str], weights: dict[str, float]) -> float:
+        scored = [t for t in unique if t in self.postings or not t.isdigit()]
+        return sum(weights.get(t, 1.0) * self.idf.get(t, self.idf_unknown) for t in scored)
+
+    def _confidence(self, unique: list[str], weights: dict[str, float],
+                    ranked: list[tuple[int, float]], bm25: np.ndarray, upper: float):
         if not unique or not ranked:
             return False, {"ratio": 0.0, "coverage": 0.0, "margin": 0.0}
         # Numbers and place names say nothing about whether a question is in scope ("3 bulan",
         # "200 ribu", "koperasi di cikarang"). A number the index does not know cannot score,
-        # so it does not lower the ratio either; coverage counts neither.
-        places = self.analyzer.lex.places
-        scored = [t for t in unique if t in self.postings or not t.isdigit()]
+        # so it does not lower the ratio either; coverage counts neither. Ratio and coverage
+        # weigh each term by its focus weight: the story around a question counts less.
+        places = self.analyzer.lex.places if self.analyzer.lex else frozenset()
         topical = [t for t in unique if not (t.isdigit() or t in places)]
-        upper = sum(self.idf.get(t, self.idf_unknown) for t in scored)
+        total = sum(weights.get(t, 1.0) for t in topical)
+        known = sum(weights.get(t, 1.0) for t in topical if t in self.domain)
         top = ranked[0][1]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         signals = {
-            "ratio": top / upper if upper else 0.0,
-            "coverage": (sum(t in self.domain for t in topical) / len(topical)) if topical else 0.0,
+            "ratio": float(bm25[ranked[0][0]]) / upper if upper else 0.0,
+            "coverage": known / total if total else 0.0,
             "margin": (top - second) / top if top else 0.0,
         }
         c = self.calibration

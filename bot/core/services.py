@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from bot.core.journeys import Journeys
     from bot.health.checks import HealthChecks
     from bot.onboarding.accounts import Accounts
+    from bot.ops.service import OpsService
     from bot.privacy.service import Privacy
     from bot.triage.desk import Desk
     from bot.tickets.service import TicketService
@@ -69,6 +70,7 @@ class Services:
     meetings: MeetingService
     broadcasts: BroadcastService
     health: HealthChecks
+    ops: OpsService  # backups, status, alerts to the admins
     tickets: TicketService  # consultation tickets; holds whether the staff group is a forum
     staff_cache: TTLCache = field(default_factory=TTLCache)
 

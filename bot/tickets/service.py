@@ -24,6 +24,7 @@ from bot.tickets import rules
 from bot.tickets.reads import (Detail, HistoryLine, QueueItem, TicketReads, manager_lang,  # noqa: F401  (re-exported)
                                office, staff_lang)
 from bot.tickets.rules import Actor, NotAllowed, number  # noqa: F401  (re-exported for callers)
+from bot.triage.learn import record_ticket_answer
 from storage.consultants import ConsultantRepo
 from storage.cooperatives import CooperativeRepo
 from storage.db import Executor, from_utc_text, utcnow
@@ -330,7 +331,11 @@ class TicketService(TicketReads):
         """`/faq <id>` in the topic or as a reply: the knowledge-base entry goes to the manager."""
         msg = Incoming(source.chat_id, source.message_id, source.author_id, "text", text=f"/faq {entry_id}",
                        html=entry_html)
-        return await self.relay_from_consultant(ticket_id, msg, actor, signer)
+        relayed = await self.relay_from_consultant(ticket_id, msg, actor, signer)
+        ticket = await TicketRepo(self.db).get(ticket_id)  # the knowledge base learns from it (bot/triage/learn.py)
+        await record_ticket_answer(self.db, ticket_id=ticket.id, question=ticket.question, entry_id=entry_id,
+                                   triage_id=ticket.triage_id)
+        return relayed
 
     # Ratings ------------------------------------------------------------------------------------
     async def rate(self, ticket_id: int, actor: Actor, score: int) -> Ticket:

@@ -100,3 +100,48 @@ async def test_schedule_then_cancel(app, api):
     assert not app.job_queue.get_jobs_by_name(f"broadcast:{scheduled.id}")
     await delivered(app)
     assert received(api, [MANAGER_ID]) == Counter()
+
+
+def _reply(app, user_id: int, text: str, replied_message_id: int, replied_text: str):
+    """A manager's Telegram reply to one of the bot's messages, as a real Update."""
+    from telegram import Chat, Message, Update, User
+    from tests.factories import NOW, user
+    chat = Chat(user_id, Chat.PRIVATE)
+    replied = Message(replied_message_id, NOW, chat, from_user=User(123456, "Klinik", True), text=replied_text)
+    message = Message(90_000 + replied_message_id, NOW, chat, from_user=user(user_id), text=text,
+                      reply_to_message=replied)
+    message.set_bot(app.bot)
+    update = Update(80_000 + replied_message_id, message=message)
+    update.set_bot(app.bot)
+    return update
+
+
+async def test_response_buttons_are_counted_and_replies_reach_the_office(app, api):
+    """Issue 11 point 6: replies to a broadcast were triaged as FAQ questions; an admin could not
+    ask for answers."""
+    db = app.bot_data["services"].db
+    await seed_cooperative(db, MANAGER_ID)
+    rina = Person(app, api, ADMIN_ID, "Rina")
+    await compose(rina, "Pelatihan RAT daring, Kamis 10.00. Daftar dengan membalas pesan ini.", "Semua koperasi")
+    await rina.press("Tombol jawaban")
+    assert "Hadir / Tidak hadir" in rina.last
+    await rina.press("Kirim sekarang")
+    await delivered(app)
+    sari = Person(app, api, MANAGER_ID)
+    copy = next(m for m in sari.messages() if "Siaran Dinas" in m.text)
+    assert [b["text"] for b in copy.keyboard[0]] == ["✅ Hadir", "❌ Tidak hadir"]
+    await sari.press_data(copy.keyboard[0][0]["callback_data"], copy.message_id, copy.text)
+    assert "Tercatat" in sari.answers()[-1]
+    await sari.press_data(copy.keyboard[0][1]["callback_data"], copy.message_id + 999, copy.text)  # not that message
+    assert "tidak berlaku" in sari.answers()[-1]
+    await rina.send("/siaran")
+    assert "✅ Hadir 1 · ❌ Tidak hadir 0" in rina.last
+    await rina.send("/batal")
+
+    await app.process_update(_reply(app, MANAGER_ID, "Kami daftar 3 orang <pengurus>", copy.message_id, copy.text))
+    assert "diteruskan ke petugas" in sari.last
+    await delivered(app)
+    staff = Person(app, api, ADMIN_ID).in_group(STAFF_CHAT_ID)
+    post = next(m for m in staff.messages() if "Balasan siaran" in m.text)
+    assert "Kami daftar 3 orang <pengurus>" in post.text and "Kopkar Sejahtera Mandiri" in post.text
+    assert not sari.said("Tanya konsultan")  # not triaged as a FAQ question

@@ -186,3 +186,27 @@ async def test_no_nik_means_no_certificate_date_question(app, api):
     await app.process_update(text_message(app.bot, SARI, "Koperasi Karyawan Maju"))
     await app.process_update(button_press(app.bot, SARI, "reg:nik:-"))
     assert await _step(app) == "kind"
+
+
+async def test_bahasa_switches_the_language_at_any_time(app, api):
+    from tests.e2e.harness import seed_cooperative
+    db = app.bot_data["services"].db
+    await seed_cooperative(db, SARI)
+    await app.process_update(text_message(app.bot, SARI, "/bahasa"))
+    offered = _buttons(api.calls("sendMessage")[-1])
+    assert offered == ["🇮🇩 Bahasa Indonesia", "🇬🇧 English"]
+    await app.process_update(button_press(app.bot, SARI, "lang:set:en"))
+    assert "Language set to" in api.calls("editMessageText")[-1].params["text"]
+    await app.process_update(text_message(app.bot, SARI, "/jadwal"))
+    assert "Dates of" in texts_to(api, SARI)[-1]
+    await app.process_update(button_press(app.bot, SARI, "lang:set:xx"))  # forged
+    assert (await app.bot_data["services"].accounts.language_of(SARI)) == "en"
+
+
+async def test_profil_has_a_language_row(app, api):
+    from tests.e2e.harness import seed_cooperative
+    await seed_cooperative(app.bot_data["services"].db, SARI)
+    await app.process_update(text_message(app.bot, SARI, "/profil"))
+    assert "🌐 Bahasa: Indonesia" in _buttons(api.calls("sendMessage")[-1])
+    await app.process_update(button_press(app.bot, SARI, "lang:menu"))
+    assert "Choose your language" in texts_to(api, SARI)[-1]
