@@ -42,6 +42,7 @@ from bot.ops.service import OpsService
 from bot.privacy.service import Privacy
 from bot.triage.desk import Desk
 from bot.triage.service import shipped_knowledge
+from bot.tickets.service import TicketService
 from handlers import (admin, ask, broadcasts, fair_share, health, meetings, membership, onboarding, privacy,
                       profile, reminders, router, staff, tickets_manager, tickets_staff)
 from handlers.errors import on_error
@@ -158,6 +159,7 @@ async def build_services(settings: Settings, bot: Bot, journeys: Journeys) -> Se
                                     today=lambda: datetime.now(tz).date()),
         health=HealthChecks(db, outbox, texts, settings),
         ops=OpsService(settings, db, outbox, texts),
+        tickets=TicketService(db, outbox, texts, settings),
         brake=Brake(settings.brake_messages_per_minute),
     )
 

@@ -31,7 +31,7 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.tickets import service as ticket_service  # noqa: E402
+from bot.tickets.service import TO_STAFF, TicketService  # noqa: E402
 from bot.app import running_application  # noqa: E402
 from bot.core.outbox import Outbox  # noqa: E402
 from bot.core.settings import Settings  # noqa: E402
@@ -130,9 +130,9 @@ async def seed(path: Path) -> dict[int, int]:
         for key, period, day in (("rat", "2025", date(2026, 3, 20)), ("rat_report", "2025", date(2026, 4, 10)),
                                  ("pengawas_review", "2026-09", date(2026, 10, 5)), ("tax_return", "2025", date(2026, 4, 20))):
             await ReminderRepo(db).mark_done(coop.id, key, period, day, uid)  # in good standing: no reminders now
-        ticket = await ticket_service.open_ticket(db, outbox, texts, settings, cooperative_id=coop.id,
-                                                   manager_user_id=uid, service="kuratif", category="lainnya",
-                                                   question=f"Pertanyaan {uid}", source="bench")
+        ticket = await TicketService(db, outbox, texts, settings).open(
+            cooperative_id=coop.id, manager_user_id=uid, service="kuratif", category="lainnya",
+            question=f"Pertanyaan {uid}", source="bench")
         opened[uid] = ticket.id
     await db.close()
     return opened
@@ -166,7 +166,7 @@ async def bench(args: argparse.Namespace) -> int:
                     if done and len(relayed) == args.flood and quiet == set(QUIET) and not await svc.outbox.repo.pending_count():
                         break
                 finished = time.monotonic() - started
-                rows = await OutboxRepo(svc.db).rows(kind=ticket_service.TO_STAFF, ref=("ticket", opened[FLOODER]))
+                rows = await OutboxRepo(svc.db).rows(kind=TO_STAFF, ref=("ticket", opened[FLOODER]))
     finally:
         proc.kill()
         await proc.wait()

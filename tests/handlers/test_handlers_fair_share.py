@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from bot import tickets
+from bot.tickets.service import TO_STAFF
 from storage.outbox import OutboxRepo
 from tests.e2e.harness import MANAGER_ID, SECOND_MANAGER_ID, STAFF_CHAT_ID, seed_cooperative
 from tests.e2e.test_delivery import wait_rows_done
@@ -21,8 +21,8 @@ async def open_tickets(app) -> tuple[int, int]:
     coop = await seed_cooperative(svc.db, MANAGER_ID, extra_managers={SECOND_MANAGER_ID: "Andi"})
     opened = []
     for manager in (MANAGER_ID, SECOND_MANAGER_ID):
-        ticket = await tickets.service.open_ticket(
-            svc.db, svc.outbox, svc.texts, svc.settings, cooperative_id=coop.id, manager_user_id=manager,
+        ticket = await svc.tickets.open(
+            cooperative_id=coop.id, manager_user_id=manager,
             service="kuratif", category="lainnya", question=f"Pertanyaan dari {manager}", source="test")
         opened.append(ticket.id)
     await wait_rows_done(OutboxRepo(svc.db))
@@ -45,7 +45,7 @@ async def test_a_burst_is_relayed_as_one_message_and_does_not_hold_another_manag
     combined = relays[0]
     assert [int(n) for n in re.findall(r"pesan nomor (\d+)", combined)] == list(range(30))  # once each, in order
     assert combined.count(f"#{first:04d}") == 30  # each part still carries the ticket's label
-    rows = await OutboxRepo(svc.db).rows(kind=tickets.service.TO_STAFF)
+    rows = await OutboxRepo(svc.db).rows(kind=TO_STAFF)
     assert len(rows) == 31 and all(r.status == "sent" for r in rows)
 
 
@@ -65,7 +65,7 @@ async def test_a_flooding_manager_is_told_once_and_everything_still_arrives(app,
     assert not [t for t in to_sari if "gangguan" in t]  # and no error
     relayed = "\n".join(texts_to(api, STAFF_CHAT_ID))
     assert [int(n) for n in re.findall(r"riwayat (\d+)", relayed)] == list(range(25))  # nothing dropped
-    assert len(await OutboxRepo(svc.db).rows(kind=tickets.service.TO_STAFF, ref=("ticket", first))) == 25
+    assert len(await OutboxRepo(svc.db).rows(kind=TO_STAFF, ref=("ticket", first))) == 25
 
 
 async def test_a_backlog_of_text_and_media_does_not_hold_another_managers_relay(app, api):
@@ -85,5 +85,5 @@ async def test_a_backlog_of_text_and_media_does_not_hold_another_managers_relay(
     assert "pertanyaan Andi" in relays[1]  # right after the first combined message, not after the backlog
     sari = "\n".join(relays)
     assert [int(n) for n in re.findall(r"pesan nomor (\d+)", sari)] == list(range(30))  # in order, once each
-    rows = await OutboxRepo(svc.db).rows(kind=tickets.service.TO_STAFF, ref=("ticket", first))
+    rows = await OutboxRepo(svc.db).rows(kind=TO_STAFF, ref=("ticket", first))
     assert [r.method for r in rows].count("copy_message") == 3  # the stickers: copies of their own
