@@ -50,6 +50,7 @@ OPTIONAL_JOURNEYS: tuple[str, ...] = (
     "handlers.meetings",
     "handlers.broadcasts",
     "handlers.health",
+    "handlers.supervision",  # issue 14: /koperasi /risiko /binaan /laporan /kunjungan
 )
 
 

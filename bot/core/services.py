@@ -15,6 +15,7 @@ from storage.db import Database
 
 if TYPE_CHECKING:
     from bot.core.delivery import DeliveryWorker
+    from bot.supervision.service import SupervisionService
 
 SERVICES_KEY = "services"
 
@@ -48,6 +49,8 @@ class Services:
     staff_cache: TTLCache = field(default_factory=TTLCache)
     # Filled by the journeys that own them (see their handlers' `setup`):
     matcher: Any = None
+    # Supervision for the office (handlers/supervision.py: setup)
+    supervision: "SupervisionService | None" = None
     extras: dict[str, Any] = field(default_factory=dict)
 
 

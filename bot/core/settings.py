@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # for tests and demos only, the moment the reminder clock starts at (ISO with a UTC offset).
     reminder_tick_seconds: float = Field(default=60.0, gt=0)
     clock_start: datetime | None = None
+    # Supervision (issue 14): how often (seconds) the monthly report, the weekly pendamping
+    # digest and visit follow-up reminders are checked for being due.
+    supervision_tick_seconds: float = Field(default=300.0, gt=0)
 
     @field_validator("bot_token")
     @classmethod
