@@ -25,17 +25,18 @@ def render_summary(data: ReportData, label: Callable[..., str]) -> bytes:
         gov = [data.bands["governance"][b] for b in BANDS]
         xs = range(len(BANDS))
         ax.bar([x - 0.2 for x in xs], fin, width=0.4, color=BAND_COLOURS, label=label("col_checks_financial"))
-        ax.bar([x + 0.2 for x in xs], gov, width=0.4, color=BAND_COLOURS, alpha=0.55,
+        ax.bar([x + 0.2 for x in xs], gov, width=0.4, color=BAND_COLOURS, alpha=0.5, hatch="//",
                label=label("col_checks_governance"))
-        ax.set_xticks(list(xs), [n.replace(" ", "\n", 1) for n in names], fontsize=7)
+        ax.set_xticks(list(xs), [n.replace(" ", "\n") for n in names], fontsize=7)
         ax.set_title(label("chart_bands"), fontsize=9)
         ax.legend(fontsize=7, frameon=False)
 
         ax = axes[1]
-        counts = [data.rat[s] for s in RAT_STATUSES]
-        if sum(counts):
-            ax.pie(counts, labels=[f"{label(f'rat_{s}')} ({c})" for s, c in zip(RAT_STATUSES, counts)],
-                   colors=RAT_COLOURS, textprops={"fontsize": 7}, startangle=90)
+        shown = [(s, data.rat[s], colour) for s, colour in zip(RAT_STATUSES, RAT_COLOURS) if data.rat[s]]
+        if shown:
+            ax.pie([c for _, c, _ in shown], labels=[f"{label(f'rat_{s}')} ({c})" for s, c, _ in shown],
+                   colors=[colour for *_, colour in shown], textprops={"fontsize": 7}, startangle=90,
+                   labeldistance=1.12)
         else:
             ax.text(0.5, 0.5, label("none"), ha="center", va="center")
             ax.axis("off")

@@ -159,9 +159,19 @@ def band_rank(band: str | None) -> int:
     return _BAND_RANK.get(band or "", -1)
 
 
+def score_band(check: CheckFact) -> str:
+    """The band the check's score earns. A governance red flag caps the stored band at Dalam
+    Pengawasan; that cap is the red-flag reason's to count, not the band reason's as well."""
+    from bot.health.scoring import band_for
+    try:
+        return band_for(check.total).value
+    except (ArithmeticError, ValueError):
+        return check.band
+
+
 def worst_check(f: CoopFacts) -> CheckFact | None:
     checks = [c for c in (f.financial, f.governance) if c is not None]
-    return max(checks, key=lambda c: (band_rank(c.band), c.finished_on), default=None)
+    return max(checks, key=lambda c: (band_rank(score_band(c)), c.finished_on), default=None)
 
 
 def assess(f: CoopFacts, cfg: RiskConfig, today: date) -> Assessment:
@@ -172,10 +182,11 @@ def assess(f: CoopFacts, cfg: RiskConfig, today: date) -> Assessment:
             reasons.append(Reason(code, points, tuple(evidence)))
 
     worst = worst_check(f)
-    if worst is not None and worst.band in ("dalam_pengawasan", "dalam_pengawasan_khusus"):
-        points = cfg.band_dpk if worst.band == "dalam_pengawasan_khusus" else cfg.band_dp
+    band = score_band(worst) if worst is not None else None
+    if worst is not None and band in ("dalam_pengawasan", "dalam_pengawasan_khusus"):
+        points = cfg.band_dpk if band == "dalam_pengawasan_khusus" else cfg.band_dp
         add("health_band", points, Evidence("check", worst.id, worst.finished_on,
-                                            {"kind": worst.kind, "total": worst.total, "band": worst.band}))
+                                            {"kind": worst.kind, "total": worst.total, "band": band}))
     if f.governance is not None and f.governance.red_flags:
         add("governance_red_flag", cfg.red_flag,
             Evidence("check", f.governance.id, f.governance.finished_on,
@@ -202,6 +213,9 @@ def rank(facts: list[CoopFacts], cfg: RiskConfig, today: date, include_zero: boo
     out = [assess(f, cfg, today) for f in facts]
     if not include_zero:
         out = [a for a in out if a.score > 0]
-    out.sort(key=lambda a: (-a.score, -band_rank(worst_check(a.facts).band if worst_check(a.facts) else None),
-                            -len(a.reasons), a.facts.name.lower(), a.id))
+    def worst_band(a: Assessment) -> int:
+        check = worst_check(a.facts)
+        return band_rank(score_band(check)) if check else -1
+
+    out.sort(key=lambda a: (-a.score, -worst_band(a), -len(a.reasons), a.facts.name.lower(), a.id))
     return out

@@ -73,9 +73,9 @@ def _utc(moment: datetime) -> str:
 
 def _financial(r: random.Random, trouble: float) -> dict:
     ta = r.randint(300, 25000) * 1_000_000
-    ms = int(ta * r.uniform(0.08 - 0.05 * trouble, 0.5 - 0.3 * trouble))
+    ms = int(ta * r.uniform(0.12 - 0.05 * trouble, 0.5 - 0.3 * trouble))
     pd = int(ta * r.uniform(0.4, 0.85))
-    bad = 0.02 + 0.12 * trouble
+    bad = 0.01 + 0.1 * trouble
     fig = dict(total_aset=ta, modal_sendiri=ms, simpanan_pokok_wajib=int(ms * 0.6),
                kas_bank=int(ta * r.uniform(0.02, 0.2)), kewajiban_lancar=int(ta * r.uniform(0.2, 0.6)),
                pinjaman_diberikan=pd, pinjaman_anggota=int(pd * r.uniform(0.7 - 0.3 * trouble, 1)),
@@ -95,7 +95,7 @@ def _governance(r: random.Random, trouble: float) -> dict:
     for q in GOVERNANCE_QUESTIONS:
         ids = [c.id for c in q.choices if c.points is not None] or [c.id for c in q.choices]
         # choices are listed best first: trouble pushes towards the worse ones
-        index = min(len(ids) - 1, int(abs(r.gauss(0, 0.6 + 1.6 * trouble))))
+        index = min(len(ids) - 1, int(abs(r.gauss(0, 0.35 + 1.5 * trouble))))
         answers[q.id] = ids[index]
     return answers
 
@@ -108,7 +108,7 @@ def generate(scale: Scale, today: date, tz: tzinfo, seed: int = 14) -> dict[str,
     t: dict[str, list[dict]] = {k: [] for k in ("users", "consents", "cooperatives", "managers", "consultants",
                                                  "consultant_areas", "obligation_done", "meetings", "tickets",
                                                  "ticket_ratings", "health_checks", "triages", "visits",
-                                                 "visit_followups")}
+                                                 "visit_followups", "sent_reminders", "supervision_sent")}
     weights = [WEIGHT.get(k, 1) for k in KECAMATAN]
 
     def moment(day: date) -> datetime:
@@ -162,7 +162,7 @@ def generate(scale: Scale, today: date, tz: tzinfo, seed: int = 14) -> dict[str,
                 continue
             t["obligation_done"].append(dict(cooperative_id=cid, obligation_id="rat", period=str(year),
                                              done_on=held.isoformat(), recorded_by=None, recorded_at=_utc(moment(held))))
-            if r.random() < 0.93 - 0.45 * trouble[cid]:
+            if r.random() < (0.98 if year < last_fy else 0.95 - 0.45 * trouble[cid]):
                 rep = min(today - timedelta(days=1), held + timedelta(days=r.randint(3, 40)))
                 if rep >= held:
                     t["obligation_done"].append(dict(cooperative_id=cid, obligation_id="rat_report", period=str(year),
@@ -181,14 +181,14 @@ def generate(scale: Scale, today: date, tz: tzinfo, seed: int = 14) -> dict[str,
     for tid in range(1, scale.tickets + 1):
         cid = r.choices(ids, tw)[0]
         created = moment(day_between(start, today))
-        curative = r.random() < 0.2 + 0.5 * trouble[cid]
+        curative = r.random() < 0.1 + 0.5 * trouble[cid]
         service = "kuratif" if curative else "preventif"
         age = (now - created).days
         claimed = created + timedelta(hours=r.choice((0.3, 0.8, 1.5, 3, 5, 9, 26)) * r.uniform(0.5, 1.5))
         claimed = claimed if claimed < now else None
         first = claimed + timedelta(hours=r.uniform(0.1, 6)) if claimed and r.random() < 0.95 else None
         first = first if first and first < now else None
-        resolved = first + timedelta(days=r.uniform(0.2, 12)) if first and age > 3 and r.random() < 0.85 else None
+        resolved = first + timedelta(days=r.uniform(0.2, 12)) if first and age > 3 and r.random() < 0.93 else None
         resolved = resolved if resolved and resolved < now else None
         closed = resolved + timedelta(days=r.uniform(0.5, 3)) if resolved and r.random() < 0.6 else None
         closed = closed if closed and closed < now else None
@@ -271,7 +271,34 @@ def generate(scale: Scale, today: date, tz: tzinfo, seed: int = 14) -> dict[str,
                                  ranked="[]", confident=int(confident), shown_entry=None, feedback=feedback,
                                  answered_entry=None, feedback_at=_utc(asked) if feedback else None,
                                  created_at=_utc(asked), updated_at=_utc(asked)))
+    _history_already_sent(t, now, tz, today)
     return t
+
+
+def _history_already_sent(t: dict[str, list[dict]], now: datetime, tz: tzinfo, today: date) -> None:
+    """The regency has used the clinic for months: the reminders, RAT questions and consultant
+    alerts that fell due before now, and the follow-up reminders of past visits, were sent back
+    then. Claim their keys, so the bot does not send months of them at its first start."""
+    from collections import defaultdict
+
+    from bot.calendar.obligations import CooperativeCalendarInput, due_dates, follow_ups, load_rules
+    from bot.supervision.facts import records_of
+
+    rules = load_rules()
+    done: dict[int, list[dict]] = defaultdict(list)
+    for row in t["obligation_done"]:
+        done[row["cooperative_id"]].append(row)
+    stamp = _utc(now)
+    for c in t["cooperatives"]:
+        records = records_of(done.get(c["id"], []), [], c["fy_end_month"], tz)
+        profile = CooperativeCalendarInput(c["fy_end_month"], c["kind"], coop_id=c["id"])
+        keys = {(r.key, "reminder") for ob in due_dates(profile, today, records, rules)
+                for r in ob.missed_reminders(now, tz=tz, send_hour=rules.send_hour)}
+        keys |= {(f.key, f.kind) for f in follow_ups(profile, today, records, rules)}
+        t["sent_reminders"].extend(dict(key=k, cooperative_id=c["id"], kind=kind, recipients=0, queued_at=stamp)
+                                   for k, kind in sorted(keys))
+    t["supervision_sent"] = [dict(key=f"followup:{i}", kind="followup", file_path=None, queued_at=stamp)
+                             for i, f in enumerate(t["visit_followups"], 1) if f["due_on"] <= today.isoformat()]
 
 
 async def seed(db: Database, today: date, tz: tzinfo, scale: Scale = DEMO, seed_value: int = 14) -> dict[str, int]:
@@ -282,5 +309,20 @@ async def seed(db: Database, today: date, tz: tzinfo, scale: Scale = DEMO, seed_
     return await repo.insert(generate(scale, today, tz, seed_value))
 
 
+def pendamping_ids(scale: Scale = DEMO) -> list[int]:
+    """The generated pendamping's Telegram ids (the demo gives them fake accounts)."""
+    return [700_001 + n for n in range(scale.pendamping)]
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+async def seed_demo_database(path, settings) -> dict[str, int]:
+    """`python -m bot demo`: a fresh demo database gets the regency (once; kept across runs)."""
+    db = await Database.open(path)
+    try:
+        now = datetime.now(timezone.utc) if settings.clock_start is None else settings.clock_start
+        return await seed(db, now.astimezone(settings.tz).date(), settings.tz, DEMO)
+    finally:
+        await db.close()

@@ -186,7 +186,8 @@ def _summary(book: Book, s: Sheet, data: ReportData, kec_sheet: str) -> None:
         ("at_risk", k["at_risk"], "int"),
     ]
     for key, value, kind in rows:
-        s.write_row([L(f"kpi_{key}"), value if value is not None else L("none")], [None, kind])
+        s.write_row([L(f"kpi_{key}"), value if value is not None else L("none")],
+                    [None, kind if value is not None else None])
     s.ws.autofilter(s.header_row, 0, s.row - 1, 1)
     s.row += 1
     # band table (checks done in the period)
