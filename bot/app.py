@@ -1,73 +1,56 @@
-"""The composition root (style.md #1): the only place that builds the Application.
+"""The composition root (style.md #1): the only place that builds the Application and its services.
 
 `run`, `demo` and the tests all use `build_application`; `running_application` is the same
 lifecycle as `run_polling` (initialize, post_init, polling, start ... and back) for code that
-owns its own event loop.
+owns its own event loop, and `initialized_application` the same without polling (handler tests
+feed updates themselves).
 """
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Iterable
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from types import ModuleType
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat, LinkPreviewOptions, Update
+from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, Defaults
 
+from bot.broadcasts.service import BroadcastService
+from bot.calendar.meetings import MeetingService
+from bot.calendar.reminders import Clock, ReminderService
 from bot.core.clinic_bot import ClinicBot
 from bot.core.delivery import DeliveryWorker
 from bot.core.http import AiohttpRequest
+from bot.core.journeys import Journeys
 from bot.core.outbox import Outbox
 from bot.core.ratelimit import TelegramFloodLimiter
 from bot.core.services import SERVICES_KEY, Services, get_services
 from bot.core.settings import Settings
 from bot.core.texts import Texts
+from bot.supervision.service import SupervisionService
+from bot.triage.service import shipped_knowledge
+from handlers import (ask, broadcasts, health, meetings, membership, onboarding, privacy, profile, reminders,
+                      router, staff, supervision, tickets_manager, tickets_staff)
+from handlers.errors import on_error
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+JOURNEYS_KEY = "journeys"
 
-# Journeys in registration order. Earlier modules' handlers win inside the same group, so
-# specific handlers come before the catch-all router (always last).
-JOURNEYS: tuple[str, ...] = (
-    "handlers.membership",
-    "handlers.onboarding",
-    "handlers.profile",
-    "handlers.privacy",
-    "handlers.staff",
-    "handlers.router",
+# Journeys in registration order. Earlier modules' handlers win inside the same group, and
+# private fallbacks are offered in this order (an open ticket before FAQ triage), so specific
+# handlers come before the catch-all router (always last).
+JOURNEYS: tuple[ModuleType, ...] = (
+    membership, onboarding, profile, privacy, staff,
+    tickets_manager, tickets_staff, ask, reminders, meetings, broadcasts, health,
+    supervision,
+    router,
 )
-# Optional journeys, registered when their module exists (they land issue by issue).
-OPTIONAL_JOURNEYS: tuple[str, ...] = (
-    "handlers.tickets_manager",
-    "handlers.tickets_staff",
-    "handlers.ask",
-    "handlers.reminders",
-    "handlers.meetings",
-    "handlers.broadcasts",
-    "handlers.health",
-    "handlers.supervision",  # issue 14: /koperasi /risiko /binaan /laporan /kunjungan
-)
-
-
-def journey_modules() -> list[ModuleType]:
-    modules = [importlib.import_module(name) for name in JOURNEYS[:-1]]
-    for name in OPTIONAL_JOURNEYS:
-        try:
-            modules.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-    modules.append(importlib.import_module(JOURNEYS[-1]))  # the router: last
-    return modules
-
-
-def _declared(modules: list[ModuleType], name: str) -> list:
-    return [getattr(m, name) for m in modules if hasattr(m, name)]
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -98,7 +81,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         pass
 
 
-def build_application(settings: Settings) -> Application:
+def build_application(settings: Settings, journeys: Iterable[ModuleType] = JOURNEYS) -> Application:
+    """The Application with `journeys`' handlers registered; its services are built in post-init."""
     token = settings.bot_token.get_secret_value() if settings.bot_token else "1:offline"
     bot = ClinicBot(
         token,
@@ -121,34 +105,43 @@ def build_application(settings: Settings) -> Application:
     )
     app = builder.build()
     app.bot_data["settings"] = settings
-    modules = journey_modules()
-    app.bot_data["journeys"] = modules
-    from handlers import privacy, router, staff  # hooks the journeys declare, collected in journey order
-    router.PRIVATE_FALLBACKS[:] = _declared(modules, "PRIVATE_FALLBACK")
-    privacy.EXPORT_SECTIONS[:] = _declared(modules, "PRIVACY_EXPORT")
-    privacy.ERASE_STEPS[:] = _declared(modules, "PRIVACY_ERASE")
-    staff.STAFF_DETAILS[:] = _declared(modules, "STAFF_DETAIL")
-    for module in modules:
+    registry = app.bot_data[JOURNEYS_KEY] = Journeys.of(tuple(journeys))
+    for module in registry.modules:
         for entry in getattr(module, "HANDLERS", []):
             handler, group = entry if isinstance(entry, tuple) else (entry, 0)
             app.add_handler(handler, group)
-    from handlers.errors import on_error
     app.add_error_handler(on_error)
     return app
 
 
-async def _post_init(app: Application) -> None:
-    settings: Settings = app.bot_data["settings"]
+async def build_services(settings: Settings, bot: Bot, journeys: Journeys) -> Services:
+    """Every long-lived object, built in one place (the delivery worker is started by the caller)."""
     db = await Database.open(settings.database_path)
-    worker = DeliveryWorker(app.bot, db)
-    services = Services(settings=settings, db=db, texts=Texts(settings.default_language),
-                        outbox=Outbox(db, worker.wake), delivery=worker)
+    worker = DeliveryWorker(bot, db)
+    texts, outbox = Texts(settings.default_language), Outbox(db, worker.wake)
+    clock = Clock(settings.clock_start)
+    tz = settings.tz
+    return Services(
+        settings=settings, db=db, texts=texts, outbox=outbox, delivery=worker, journeys=journeys, clock=clock,
+        knowledge=await asyncio.to_thread(shipped_knowledge),  # about half a second, once per process
+        reminders=ReminderService(db, outbox, texts, tz, clock, settings.staff_chat_id,
+                                  first_question_next_morning=settings.first_question_next_morning,
+                                  staff_alert_grace=timedelta(days=settings.staff_alert_grace_days)),
+        meetings=MeetingService(db, outbox, texts, tz, clock),
+        broadcasts=BroadcastService(db, outbox, texts, default_language=settings.default_language,
+                                    today=lambda: datetime.now(tz).date()),
+        supervision=SupervisionService(db, outbox, texts, settings, clock),
+    )
+
+
+async def _post_init(app: Application) -> None:
+    services = await build_services(app.bot_data["settings"], app.bot, app.bot_data[JOURNEYS_KEY])
     app.bot_data[SERVICES_KEY] = services
-    for module in app.bot_data["journeys"]:
+    for module in services.journeys.modules:
         setup = getattr(module, "setup", None)
         if setup is not None:
             await setup(app)
-    await worker.start()
+    await services.delivery.start()
     await _set_command_menus(app)
 
 
@@ -156,7 +149,7 @@ async def _post_shutdown(app: Application) -> None:
     services: Services | None = app.bot_data.get(SERVICES_KEY)
     if services is None:
         return
-    for module in reversed(app.bot_data["journeys"]):
+    for module in reversed(services.journeys.modules):
         teardown = getattr(module, "teardown", None)
         if teardown is not None:
             await teardown(app)
@@ -169,10 +162,7 @@ async def _set_command_menus(app: Application) -> None:
     """Managers see their commands in private chats; consultants see theirs in the staff group."""
     services = get_services_from_app(app)
     texts, settings = services.texts, services.settings
-    private, staff = [], []
-    for module in app.bot_data["journeys"]:
-        private += [c for c in getattr(module, "PRIVATE_COMMANDS", []) if c not in private]
-        staff += [c for c in getattr(module, "STAFF_COMMANDS", []) if c not in staff]
+    private, staff = services.journeys.private_commands, services.journeys.staff_commands
     try:
         for lang, code in (("id", None), ("en", "en")):
             menu = lambda names: [BotCommand(n, texts.plain(lang, "menu.describe", command=n)) for n in names]  # noqa: E731
@@ -189,12 +179,25 @@ def get_services_from_app(app: Application) -> Services:
 
 
 @asynccontextmanager
-async def running_application(settings: Settings, poll_timeout: float = 1.0) -> AsyncIterator[Application]:
-    """Run the bot inside an existing event loop (demo, tests), like `run_polling` does."""
-    app = build_application(settings)
+async def initialized_application(settings: Settings, journeys: Iterable[ModuleType] = JOURNEYS
+                                  ) -> AsyncIterator[Application]:
+    """The Application initialized with its services built (post-init run), not polling:
+    for tests that feed updates through `app.process_update` themselves."""
+    app = build_application(settings, journeys)
     await app.initialize()
     try:
         await _post_init(app)
+        yield app
+    finally:
+        await app.shutdown()
+        await _post_shutdown(app)
+
+
+@asynccontextmanager
+async def running_application(settings: Settings, poll_timeout: float = 1.0,
+                              journeys: Iterable[ModuleType] = JOURNEYS) -> AsyncIterator[Application]:
+    """Run the bot inside an existing event loop (demo, tests), like `run_polling` does."""
+    async with initialized_application(settings, journeys) as app:
         await app.updater.start_polling(poll_interval=0.0, timeout=int(max(1, poll_timeout)),
                                         allowed_updates=Update.ALL_TYPES)
         await app.start()
@@ -205,9 +208,7 @@ async def running_application(settings: Settings, poll_timeout: float = 1.0) -> 
                 await app.updater.stop()
             if app.running:
                 await app.stop()
-    finally:
-        await app.shutdown()
-        await _post_shutdown(app)
 
 
-__all__ = ["build_application", "running_application", "get_services", "journey_modules"]
+__all__ = ["JOURNEYS", "build_application", "build_services", "get_services", "get_services_from_app",
+           "initialized_application", "running_application"]

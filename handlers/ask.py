@@ -7,8 +7,6 @@ against the triage row's owner. "faq:h:<page>", "faq:c:<category>:<page>", "faq:
 """
 from __future__ import annotations
 
-import asyncio
-import importlib
 import logging
 
 from telegram import Update
@@ -16,36 +14,22 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.core.buttons import Button, Keyboard, callback
-from bot.core.services import SERVICES_KEY, get_services
+from bot.core.services import get_services
 from bot.triage.service import (MAX_QUESTION, PAGE_SIZE, Knowledge, category_title, entry_title, paginate,
-                        render_entry, shipped_knowledge)
+                                render_entry)
 from handlers.common import Context, edit_or_reply, label, lang, reply, t
+from handlers.tickets_manager import begin_ticket
 from knowledge.loader import Entry
 from storage.cooperatives import CooperativeRepo
 from storage.db import Database
 from storage.triage import Triage, TriageRepo
 
 log = logging.getLogger(__name__)
-KNOWLEDGE_KEY = "knowledge"
-TICKETS_MODULE = "handlers.tickets_manager"
 CATEGORIES_PER_PAGE = 8
 
 
-# ---- setup ------------------------------------------------------------------------------------
-async def setup(app) -> None:
-    """Load the FAQ and its matcher once (about half a second) and keep them in Services."""
-    svc = app.bot_data[SERVICES_KEY]
-    knowledge = await asyncio.to_thread(shipped_knowledge)
-    svc.extras[KNOWLEDGE_KEY] = knowledge
-    svc.matcher = knowledge.matcher
-
-
 def knowledge_of(context: Context) -> Knowledge:
-    svc = get_services(context)
-    found = svc.extras.get(KNOWLEDGE_KEY)
-    if found is None:  # setup did not run (e.g. a handler test): load lazily
-        found = svc.extras[KNOWLEDGE_KEY] = shipped_knowledge()
-    return found
+    return get_services(context).knowledge
 
 
 # ---- triage of free text ---------------------------------------------------------------------
@@ -158,16 +142,6 @@ async def _to_consultant(update: Update, context: Context, lang_: str, row: Tria
     await TriageRepo(get_services(context).db).set_feedback(row.id, row.user_id, "consultant")
     await update.callback_query.answer()
     await _drop_buttons(update)
-    try:
-        tickets = importlib.import_module(TICKETS_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name != TICKETS_MODULE:
-            raise
-        tickets = None
-    begin_ticket = getattr(tickets, "begin_ticket", None)
-    if begin_ticket is None:
-        await reply(update, context, t(context, lang_, "ask.consultant_fallback"))
-        return
     await begin_ticket(update, context, question=row.question, triage_id=row.id)
 
 

@@ -20,7 +20,8 @@ from bot.core.buttons import Button, callback, grid
 from bot.core.delivery import DeliveryHooks
 from bot.core.domain import COOPERATIVE_KINDS, KECAMATAN
 from bot.calendar.obligations import format_date
-from bot.core.services import get_services
+from bot.core import jobs
+from bot.core.services import SERVICES_KEY, get_services
 from bot.core.when import parse_when
 from handlers.common import Context, edit_or_reply, is_admin, is_staff_chat, label, lang, reply, say, t
 from handlers.flows import current_flow, end_flow, flow, save_flow, start_flow
@@ -29,16 +30,15 @@ from storage.flows import FlowState
 
 log = logging.getLogger(__name__)
 FLOW = "broadcast"
-SERVICE_KEY = "broadcasts"
+TICK_JOB = "broadcast:tick"
 TICK_SECONDS = 60  # safety net for scheduled broadcasts besides their own job
 FORMATTING = {MessageEntity.BOLD, MessageEntity.ITALIC, MessageEntity.UNDERLINE, MessageEntity.STRIKETHROUGH,
               MessageEntity.SPOILER, MessageEntity.CODE, MessageEntity.PRE, MessageEntity.TEXT_LINK,
               MessageEntity.BLOCKQUOTE, MessageEntity.EXPANDABLE_BLOCKQUOTE}
 
 
-def service(context_or_app) -> BroadcastService:
-    app = getattr(context_or_app, "application", context_or_app)
-    return app.bot_data["services"].extras[SERVICE_KEY]
+def service(context: Context) -> BroadcastService:
+    return get_services(context).broadcasts
 
 
 def _allowed_place(update: Update, context: Context) -> bool:
@@ -264,8 +264,7 @@ async def _cancel_scheduled(update: Update, context: Context, arg: str) -> None:
     if not arg.isdigit():
         return
     if await service(context).cancel(int(arg)):
-        for job in context.job_queue.get_jobs_by_name(f"broadcast:{arg}") if context.job_queue else ():
-            job.schedule_removal()
+        jobs.cancel(context.application, _job_name(int(arg)))
         await reply(update, context, t(context, lang_, "broadcasts.cancelled_scheduled", id=int(arg)))
     else:
         await reply(update, context, t(context, lang_, "broadcasts.cannot_cancel", id=int(arg)))
@@ -279,22 +278,18 @@ async def _release(context: Context) -> None:
         log.info("broadcasts released: %s", released)
 
 
+def _job_name(broadcast_id: int) -> str:
+    return f"broadcast:{broadcast_id}"
+
+
 def schedule_job(app: Application, broadcast_id: int, when: datetime) -> None:
     """Named job (style.md #8) at the broadcast's time; the database stays the source of truth."""
-    if app.job_queue is None:
-        log.warning("no job queue: scheduled broadcast %s goes out on the next start", broadcast_id)
-        return
-    name = f"broadcast:{broadcast_id}"
-    for job in app.job_queue.get_jobs_by_name(name):
-        job.schedule_removal()
-    app.job_queue.run_once(_release, when=when, name=name)
+    jobs.once(app, _job_name(broadcast_id), _release, when)
 
 
 async def setup(app: Application) -> None:
-    svc = app.bot_data["services"]
-    bsvc = BroadcastService(svc.db, svc.outbox, svc.texts, default_language=svc.settings.default_language,
-                            today=lambda: datetime.now(svc.settings.tz).date())
-    svc.extras[SERVICE_KEY] = bsvc
+    svc = app.bot_data[SERVICES_KEY]
+    bsvc = svc.broadcasts
     svc.delivery.register(RECIPIENT_KIND, DeliveryHooks(sent=lambda row, _mid: bsvc.on_recipient_done(row),
                                                         failed=lambda row, _err: bsvc.on_recipient_done(row)))
     svc.delivery.register(PROGRESS_KIND, DeliveryHooks(sent=bsvc.on_progress_sent))
@@ -304,8 +299,11 @@ async def setup(app: Application) -> None:
     await bsvc.release_due(datetime.now(svc.settings.tz))
     for b in await bsvc.scheduled():
         schedule_job(app, b.id, b.scheduled_at)
-    if app.job_queue is not None:
-        app.job_queue.run_repeating(_release, interval=TICK_SECONDS, first=TICK_SECONDS, name="broadcast:tick")
+    jobs.every(app, TICK_JOB, _release, TICK_SECONDS, first=TICK_SECONDS)
+
+
+async def teardown(app: Application) -> None:
+    jobs.cancel(app, TICK_JOB)
 
 
 HANDLERS = [

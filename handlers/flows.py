@@ -1,7 +1,8 @@
 """Conversation flows kept in SQLite: which journey owns a user's next private message.
 
-A journey registers a step handler for its flow name; the private-message router looks up the
-user's flow and calls it. Restarting the bot loses nothing: the state is in `flows`.
+A journey marks a step handler with `@flow(name)`; the application's journey registry
+(bot/core/journeys.py) collects them, and the private-message router looks up the user's flow
+and calls it. Restarting the bot loses nothing: the state is in `flows`.
 """
 from __future__ import annotations
 
@@ -9,21 +10,17 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
-from handlers.common import Context
+from bot.core.journeys import flow
 from bot.core.services import get_services
+from handlers.common import Context
 from storage.flows import FlowRepo, FlowState
 
 FlowHandler = Callable[[Update, Context, FlowState], Awaitable[None]]
-FLOWS: dict[str, FlowHandler] = {}
 
 
-def flow(name: str) -> Callable[[FlowHandler], FlowHandler]:
-    def register(handler: FlowHandler) -> FlowHandler:
-        if name in FLOWS and FLOWS[name] is not handler:
-            raise RuntimeError(f"flow {name!r} registered twice")
-        FLOWS[name] = handler
-        return handler
-    return register
+def flow_handler(context: Context, name: str) -> FlowHandler | None:
+    """The step handler of flow `name` in this application's journeys (None: no such flow)."""
+    return get_services(context).journeys.flows.get(name)
 
 
 def flows_repo(context: Context) -> FlowRepo:

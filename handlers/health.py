@@ -10,7 +10,6 @@ ct (manager: consultation), tk (staff: open a preventive ticket from an alert).
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 
 from telegram import Update
@@ -25,9 +24,11 @@ from bot.health.governance import GOVERNANCE_QUESTIONS
 from bot.health.scoring import HEALTH_STEPS, Band, problem_question
 from bot.health.chart import render_chart
 from bot.core.services import get_services
+from bot.triage.service import entry_title
 from handlers.common import (Context, edit_or_reply, is_consultant, is_private, is_staff_chat, label, lang, reply,
                              say, t, text_input)
 from handlers.flows import current_flow, end_flow, flow, save_flow
+from handlers.tickets_manager import begin_ticket
 from storage.cooperatives import Cooperative, CooperativeRepo
 from storage.db import Database
 from storage.flows import FlowState
@@ -36,8 +37,6 @@ from storage.health import HealthCheck, HealthRepo
 log = logging.getLogger(__name__)
 FLOW = "health"
 PRIVATE = filters.ChatType.PRIVATE
-TICKETS_MANAGER = "handlers.tickets_manager"
-KNOWLEDGE_KEY = "knowledge"  # handlers/ask.py keeps the FAQ in svc.extras under this key
 _STEP = {s.id: s for s in HEALTH_STEPS}
 _QUESTION = {q.id: q for q in GOVERNANCE_QUESTIONS}
 
@@ -294,10 +293,7 @@ async def finish(update: Update, context: Context, check: HealthCheck) -> None:
 def _faq_buttons(context: Context, lang_: str, entry_ids: list[str]) -> Keyboard:
     """Buttons opening the FAQ entries (handlers/ask.py answers "faq:e:<id>" by editing this
     message, so they sit on a message of their own). Entries the knowledge base lacks are left out."""
-    knowledge = get_services(context).extras.get(KNOWLEDGE_KEY)
-    if knowledge is None:
-        return []
-    from bot.triage.service import entry_title
+    knowledge = get_services(context).knowledge
     rows = []
     for entry_id in entry_ids:
         entry = knowledge.entry(entry_id)
@@ -321,15 +317,6 @@ async def _consult(update: Update, context: Context, parts: list[str]) -> None:
         return
     await query.answer()
     await _drop_buttons(update)
-    try:
-        begin_ticket = getattr(importlib.import_module(TICKETS_MANAGER), "begin_ticket", None)
-    except ModuleNotFoundError as exc:
-        if exc.name != TICKETS_MANAGER:
-            raise
-        begin_ticket = None
-    if begin_ticket is None:
-        await say(update, context, "health.consult_fallback")
-        return
     question = label(context, lang_, "health.consult_question", kind=check.kind,
                      total=hf.number(check.total, lang_), band=Band(check.band).label(lang_))
     await begin_ticket(update, context, question=question)

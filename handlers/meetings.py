@@ -15,11 +15,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.calendar import meetings as rules
 from bot.core.buttons import Button, callback, grid
 from bot.calendar.meetings import PREFIX, MeetingService
+from bot.core import jobs
 from bot.core.services import SERVICES_KEY, Services, get_services
 from bot.core.when import parse_when
 from handlers.common import Context, edit_or_reply, label, lang, reply, say, t, text_input
 from handlers.flows import current_flow, end_flow, flow, save_flow, start_flow
-from handlers.reminders import clock_of, remove_jobs, schedule_repeating
 from storage.cooperatives import CooperativeRepo, Manager
 from storage.db import Database
 from storage.flows import FlowState
@@ -31,17 +31,16 @@ PRIVATE = filters.ChatType.PRIVATE
 
 
 def service(context: Context) -> MeetingService:
-    return get_services(context).extras["meetings"]
+    return get_services(context).meetings
 
 
 async def setup(app: Application) -> None:
     svc: Services = app.bot_data[SERVICES_KEY]
-    svc.extras["meetings"] = MeetingService(svc.db, svc.outbox, svc.texts, svc.settings.tz, clock_of(svc))
-    schedule_repeating(app, TICK_JOB, _tick, svc.settings.reminder_tick_seconds)
+    jobs.every(app, TICK_JOB, _tick, svc.settings.reminder_tick_seconds)
 
 
 async def teardown(app: Application) -> None:
-    remove_jobs(app, TICK_JOB)
+    jobs.cancel(app, TICK_JOB)
 
 
 async def _tick(context: Context) -> None:
@@ -95,13 +94,16 @@ async def _start_new(update: Update, context: Context) -> None:
 
 
 def _day_keyboard(context: Context, lang_: str) -> list:
-    days = rules.date_choices(_now_local(context).date())
+    now = _now_local(context)
+    days = rules.date_choices(now.date(), now=now)
     return grid([Button(label(context, lang_, "meetings.day_short", d=d), callback(PREFIX, "day", f"{d:%Y%m%d}"))
                  for d in days], 3)
 
 
-def _time_keyboard() -> list:
-    return grid([Button(c, callback(PREFIX, "time", c.replace(".", ""))) for c in rules.TIME_CHOICES], 4)
+def _time_keyboard(context: Context, day: date) -> list:
+    """Only times still ahead: a time that already passed today is never offered."""
+    choices = rules.time_choices(day, _now_local(context))
+    return grid([Button(c, callback(PREFIX, "time", c.replace(".", ""))) for c in choices], 4)
 
 
 async def _ask_when(update: Update, context: Context, state: FlowState, edit: bool = False) -> None:
@@ -174,10 +176,13 @@ async def _confirm(update: Update, context: Context, state: FlowState, edit: boo
     lang_ = await lang(update, context)
     manager = await _membership(update, context)
     coop = await CooperativeRepo(get_services(context).db).get(manager.cooperative_id) if manager else None
-    html = t(context, lang_, "meetings.confirm", kind=state.data["kind"],
-             when=datetime.fromisoformat(state.data["start"]).astimezone(service(context).tz),
+    start = datetime.fromisoformat(state.data["start"]).astimezone(service(context).tz)
+    notice_days = get_services(context).settings.meeting_notice_days
+    html = t(context, lang_, "meetings.confirm", kind=state.data["kind"], when=start,
              place=state.data["place"], agenda=state.data.get("agenda"), cooperative=coop.name if coop else "-",
              organiser=update.effective_user.full_name)
+    if rules.short_notice(state.data["kind"], start, _now_local(context), notice_days):
+        html += "\n\n" + t(context, lang_, "meetings.short_notice", kind=state.data["kind"], days=notice_days)
     keyboard = [[Button(label(context, lang_, "meetings.btn_send"), callback(PREFIX, "send")),
                  Button(label(context, lang_, "common.btn_cancel"), callback(PREFIX, "drop"))]]
     await (edit_or_reply if edit else reply)(update, context, html, keyboard)
@@ -203,7 +208,7 @@ async def on_button(update: Update, context: Context) -> None:
         await query.answer()
         await _flow_button(update, context, state, action, args[0] if args else "")
         return
-    handler = {"new": _on_new, "show": _on_show, "rsvp": _on_rsvp, "move": _on_move, "cancel": _on_cancel,
+    handler = {"new": _on_new, "show": _on_show, "text": _on_invitation_text, "rsvp": _on_rsvp, "move": _on_move, "cancel": _on_cancel,
                "cancelok": _on_cancel_ok, "keep": _on_keep}.get(action)
     if handler is None:
         await query.answer(label(context, lang_, "common.stale_button"))
@@ -221,7 +226,8 @@ async def _flow_button(update: Update, context: Context, state: FlowState, actio
         day = date(int(value[:4]), int(value[4:6]), int(value[6:]))
         state.data["day"], state.step = day.isoformat(), "time"
         await save_flow(context, state)
-        await edit_or_reply(update, context, t(context, lang_, "meetings.ask_time", when=day), _time_keyboard())
+        await edit_or_reply(update, context, t(context, lang_, "meetings.ask_time", when=day),
+                            _time_keyboard(context, day))
     elif action == "time" and f"{value[:2]}.{value[2:]}" in rules.TIME_CHOICES:
         day = date.fromisoformat(state.data["day"])
         clock = rules.parse_choice_time(f"{value[:2]}.{value[2:]}")
@@ -244,10 +250,13 @@ async def _send(update: Update, context: Context, state: FlowState) -> None:
     if rules.check_start(start, _now_local(context)):
         await say(update, context, "meetings.when_past")
         return
-    await svc.create(manager.cooperative_id, manager.user_id, state.data["kind"], start, state.data["place"],
-                     state.data.get("agenda"))
+    meeting = await svc.create(manager.cooperative_id, manager.user_id, state.data["kind"], start,
+                               state.data["place"], state.data.get("agenda"))
     count = len(await CooperativeRepo(svc.db).managers(manager.cooperative_id))
-    await edit_or_reply(update, context, t(context, await lang(update, context), "meetings.created", count=count))
+    lang_ = await lang(update, context)
+    await edit_or_reply(update, context, t(context, lang_, "meetings.created", count=count),
+                        [[Button(label(context, lang_, "meetings.btn_invitation_text"),
+                                 callback(PREFIX, "text", meeting.id))]])
 
 
 async def _on_new(update: Update, context: Context, lang_: str, args: list[str]) -> None:
@@ -278,6 +287,16 @@ async def _on_show(update: Update, context: Context, lang_: str, args: list[str]
                          Button(label(context, lang_, "meetings.btn_cancel_meeting"), callback(PREFIX, "cancel", meeting.id))])
     await reply(update, context, t(context, lang_, "meetings.detail", tally=counts, names=names, can_manage=manage,
                                    **await svc.details(meeting)), keyboard)
+
+
+async def _on_invitation_text(update: Update, context: Context, lang_: str, args: list[str]) -> None:
+    """A ready invitation to forward to members who are not in the bot (no buttons: plain text)."""
+    found = await _found(update, context, lang_, args)
+    if found is None:
+        return
+    await update.callback_query.answer()
+    await reply(update, context, t(context, lang_, "meetings.invitation_for_members",
+                                   **await service(context).details(found[1])))
 
 
 async def _on_rsvp(update: Update, context: Context, lang_: str, args: list[str]) -> None:

@@ -46,7 +46,8 @@ def step_keyboard(context: Context, lang_: str, step: str, prefix: str = "reg") 
 async def ask_step(update: Update, context: Context, state: FlowState, prefix: str = "reg",
                    edit: bool = False) -> None:
     lang_ = await lang(update, context)
-    number, total = reg.progress(state.data, state.step)
+    # editing one field (/profil) is not "step 7 of 9"
+    number, total = reg.progress(state.data, state.step) if prefix == "reg" else (None, None)
     html = t(context, lang_, f"onboarding.ask_{state.step}", number=number, total=total)
     keyboard = step_keyboard(context, lang_, state.step, prefix)
     if edit:
@@ -244,6 +245,8 @@ async def on_message(update: Update, context: Context, state: FlowState) -> None
     if isinstance(answer, reg.Invalid):
         await say(update, context, f"onboarding.invalid_{answer.code}")
         return
+    if warning := reg.answer_warning(state.step, answer):
+        await say(update, context, f"onboarding.warn_{warning}", **{state.step: answer})
     await _record_answer(update, context, state, state.step, answer)
 
 

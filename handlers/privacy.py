@@ -3,7 +3,6 @@ personal data and withdraw consent, keeping the cooperative's records without th
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from io import BytesIO
 
 from telegram import Update
@@ -17,11 +16,6 @@ from storage.db import Database
 from storage.flows import FlowRepo
 from storage.users import UserRepo
 
-# Other journeys add what they store about a user (tickets, meetings...) and how to erase it.
-ExportSection = Callable[[Database, int], Awaitable[tuple[str, object]]]
-EraseStep = Callable[[Database, int], Awaitable[None]]
-EXPORT_SECTIONS: list[ExportSection] = []
-ERASE_STEPS: list[EraseStep] = []
 
 
 async def _core_export(db: Database, user_id: int) -> tuple[str, object]:
@@ -39,10 +33,11 @@ async def _core_export(db: Database, user_id: int) -> tuple[str, object]:
 
 async def my_data(update: Update, context: Context) -> None:
     """Lihat semua data Anda yang tersimpan"""
-    db = get_services(context).db
-    user_id = update.effective_user.id
+    svc = get_services(context)
+    db, user_id = svc.db, update.effective_user.id
     export: dict[str, object] = {}
-    for section in (_core_export, *EXPORT_SECTIONS):
+    # the other journeys' PRIVACY_EXPORT: what they store about a user (tickets, meetings...)
+    for section in (_core_export, *svc.journeys.export_sections):
         name, value = await section(db, user_id)
         export[name] = value
     await say(update, context, "privacy.export_intro")
@@ -65,11 +60,11 @@ async def on_button(update: Update, context: Context) -> None:
     if query.data != "priv:erase:yes":
         await edit_or_reply(update, context, t(context, lang_, "common.cancelled"))
         return
-    db = get_services(context).db
+    svc = get_services(context)
     user_id = update.effective_user.id
-    for step in ERASE_STEPS:
-        await step(db, user_id)
-    async with db.transaction() as tx:
+    async with svc.db.transaction() as tx:  # all or nothing: a failure halfway erases nothing
+        for step in svc.journeys.erase_steps:  # the other journeys' PRIVACY_ERASE
+            await step(tx, user_id)
         await UserRepo(tx).erase_personal_data(user_id)
         await CooperativeRepo(tx).leave(user_id)
         for state in await FlowRepo(tx).for_user(user_id):

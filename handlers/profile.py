@@ -83,6 +83,8 @@ async def on_message(update: Update, context: Context, state: FlowState) -> None
     if isinstance(answer, reg.Invalid):
         await say(update, context, f"onboarding.invalid_{answer.code}")
         return
+    if warning := reg.answer_warning(state.step, answer):
+        await say(update, context, f"onboarding.warn_{warning}", **{state.step: answer})
     await _save(update, context, state, answer)
 
 

@@ -17,7 +17,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.core.buttons import Button, callback
 from bot.calendar.obligations import Obligation, format_date, fy_end_date
-from bot.calendar.reminders import PREFIX, Clock, ReminderService
+from bot.calendar.reminders import PREFIX, ReminderService
+from bot.core import jobs
 from bot.core.services import SERVICES_KEY, Services, get_services
 from bot.core.when import parse_date
 from handlers.common import Context, label, lang, reply, say, t, text_input
@@ -35,40 +36,16 @@ PRIVATE = filters.ChatType.PRIVATE
 
 
 def service(context: Context) -> ReminderService:
-    return get_services(context).extras["reminders"]
-
-
-def clock_of(services: Services) -> Clock:
-    """One clock for reminders and meetings (settable in tests and demos)."""
-    return services.extras.setdefault("clock", Clock(services.settings.clock_start))
+    return get_services(context).reminders
 
 
 async def setup(app: Application) -> None:
     svc: Services = app.bot_data[SERVICES_KEY]
-    svc.extras["reminders"] = ReminderService(svc.db, svc.outbox, svc.texts, svc.settings.tz, clock_of(svc),
-                                              svc.settings.staff_chat_id)
-    schedule_repeating(app, TICK_JOB, _tick, svc.settings.reminder_tick_seconds)
+    jobs.every(app, TICK_JOB, _tick, svc.settings.reminder_tick_seconds)
 
 
 async def teardown(app: Application) -> None:
-    remove_jobs(app, TICK_JOB)
-
-
-def remove_jobs(app: Application, name: str) -> None:
-    if app.job_queue is not None:
-        for job in app.job_queue.get_jobs_by_name(name):
-            job.schedule_removal()
-
-
-def schedule_repeating(app: Application, name: str, callback_, interval: float) -> None:
-    """A named repeating job, replacing any of the same name; it runs first right after start.
-    `misfire_grace_time=None`: a late run (busy loop, suspended host) still runs, once."""
-    if app.job_queue is None:
-        log.warning("no job queue (install python-telegram-bot[job-queue]): %s is not scheduled", name)
-        return
-    remove_jobs(app, name)
-    app.job_queue.run_repeating(callback_, interval=interval, first=0.1, name=name,
-                                job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1})
+    jobs.cancel(app, TICK_JOB)
 
 
 async def _tick(context: Context) -> None:
@@ -96,6 +73,8 @@ async def schedule(update: Update, context: Context) -> None:
     done_on = {(d.obligation_id, d.period): d.done_on for d in await ReminderRepo(svc.db).done(coop.id)}
     rows = [{"title": ob.rule.title[lang_], "period": ob.period, "due": format_date(ob.due, lang_),
              "status": ob.status, "days": ob.days_left(today),
+             "limit": format_date(ob.legal_limit, lang_) if ob.legal_limit else None,
+             "past_limit": ob.legal_limit is not None and today > ob.legal_limit,
              "done_on": format_date(done_on[(ob.id, ob.period)], lang_) if (ob.id, ob.period) in done_on else None}
             for ob in await svc.calendar(coop)]
     meetings = [{"kind": label(context, lang_, "meetings.kind", key=m.kind),

@@ -1,19 +1,14 @@
 """Private messages that are not commands: the user's open flow gets them first, then the
-journeys' fallbacks in the order app.py gives (e.g. an open ticket, then FAQ triage)."""
+journeys' fallbacks in the order of bot/app.py's JOURNEYS (e.g. an open ticket, then FAQ triage)."""
 from __future__ import annotations
-
-from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.ext import MessageHandler, filters
 
 from bot.core.services import get_services
 from handlers.common import Context, say
-from handlers.flows import FLOWS, current_flow, end_flow
+from handlers.flows import current_flow, end_flow, flow_handler
 from storage.users import UserRepo
-
-Fallback = Callable[[Update, Context], Awaitable[bool]]
-PRIVATE_FALLBACKS: list[Fallback] = []  # filled by app.py from the journeys' PRIVATE_FALLBACK
 
 
 async def on_private_message(update: Update, context: Context) -> None:
@@ -21,7 +16,7 @@ async def on_private_message(update: Update, context: Context) -> None:
         return
     state = await current_flow(update, context)
     if state is not None:
-        handler = FLOWS.get(state.name)
+        handler = flow_handler(context, state.name)
         if handler is None:  # a flow from an older version of the bot: start clean
             await end_flow(update, context)
         else:
@@ -31,7 +26,7 @@ async def on_private_message(update: Update, context: Context) -> None:
     if user is None or not user.has_consented:
         await say(update, context, "onboarding.please_start")
         return
-    for fallback in PRIVATE_FALLBACKS:
+    for fallback in get_services(context).journeys.private_fallbacks:
         if await fallback(update, context):
             return
     if update.effective_message.text:

@@ -1,16 +1,11 @@
 """The staff group: who the bot thinks you are."""
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from telegram import Update
 from telegram.ext import CommandHandler
 
+from bot.core.services import get_services
 from handlers.common import Context, is_admin, is_consultant, is_staff_chat, say
-
-# Journeys add lines about a staff member (e.g. the kecamatan they cover).
-StaffDetail = Callable[[Context, int], Awaitable[dict]]
-STAFF_DETAILS: list[StaffDetail] = []
 
 
 async def whoami(update: Update, context: Context) -> None:
@@ -20,7 +15,7 @@ async def whoami(update: Update, context: Context) -> None:
         return
     user = update.effective_user
     details: dict = {}
-    for detail in STAFF_DETAILS:
+    for detail in get_services(context).journeys.staff_details:  # journeys' STAFF_DETAIL
         details.update(await detail(context, user.id))
     await say(update, context, "staff.whoami", name=user.full_name, user_id=user.id,
               consultant=await is_consultant(context, user.id), admin=is_admin(context, user.id),

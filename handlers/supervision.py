@@ -407,10 +407,7 @@ async def _tick(context: Context) -> None:
 
 
 async def setup(app: Application) -> None:
-    from handlers.reminders import clock_of  # one clock for every dated journey (tests set it)
-
     svc: Services = app.bot_data[SERVICES_KEY]
-    svc.supervision = SupervisionService(svc.db, svc.outbox, svc.texts, svc.settings, clock_of(svc))
     jobs.every(app, TICK_JOB, _tick, svc.settings.supervision_tick_seconds, first=5)
 
 

@@ -163,9 +163,9 @@ async def _on_send(update: Update, context: Context, args: list[str]) -> None:
         await say(update, context, "tickets.need_cooperative")
         return
     suggestions = []
-    if svc.matcher is not None and question:
+    if question:
         try:
-            suggestions = [(m.id, m.title) for m in svc.matcher.ask(question, k=3).matches]
+            suggestions = [(m.id, m.title) for m in svc.knowledge.matcher.ask(question, k=3).matches]
         except Exception:  # suggestions are a help for consultants, never a reason to lose a ticket
             log.exception("matcher failed on a ticket question")
     ticket = await service.open_ticket(

@@ -14,12 +14,13 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.tickets import rules
 from bot.tickets import service
+from bot.core import jobs
 from bot.core.buttons import Button, callback, grid
 from bot.core.delivery import DeliveryHooks
 from bot.core.domain import KECAMATAN
 from bot.core.services import SERVICES_KEY, Services, get_services
 from bot.tickets.stats import compute
-from bot.triage.service import render_entry, shipped_knowledge
+from bot.triage.service import render_entry
 from handlers.common import Context, edit_or_reply, is_consultant, is_staff_chat, label, reply, t
 from handlers.tickets_manager import incoming
 from storage.consultants import ConsultantRepo
@@ -29,7 +30,7 @@ from storage.outbox import OutboxRow
 from storage.tickets import StaffChatRepo, Ticket, TicketRepo
 
 log = logging.getLogger(__name__)
-FORUM_KEY, JOB_NAME = "tickets.forum", "tickets:sla"
+JOB_NAME = "tickets:sla"
 
 
 def _lang(context: Context) -> str:
@@ -232,7 +233,7 @@ async def faq_answer(update: Update, context: Context) -> None:
     if ticket is None or not context.args:
         await _say(update, context, "tickets.faq_usage")
         return
-    entry = shipped_knowledge().entry(context.args[0].strip().lower())
+    entry = get_services(context).knowledge.entry(context.args[0].strip().lower())
     if entry is None:
         await _say(update, context, "tickets.faq_unknown", entry_id=context.args[0])
         return
@@ -254,7 +255,7 @@ def _hooks(app: Application, svc: Services) -> DeliveryHooks:
     staff = svc.settings.staff_chat_id
 
     async def prepare(row: OutboxRow) -> dict | None:
-        if not svc.extras.get(FORUM_KEY) or row.chat_id != staff or row.ref_type != "ticket":
+        if not svc.staff_forum or row.chat_id != staff or row.ref_type != "ticket":
             return None
         repo = TicketRepo(svc.db)
         ticket = await repo.get(row.ref_id)
@@ -309,11 +310,11 @@ async def _detect_forum(app: Application, svc: Services) -> None:
     repo = StaffChatRepo(svc.db)
     try:
         chat = await app.bot.get_chat(staff)
-        svc.extras[FORUM_KEY] = bool(chat.is_forum)
+        svc.staff_forum = bool(chat.is_forum)
         await repo.set_forum(staff, bool(chat.is_forum))
     except TelegramError as exc:
-        svc.extras[FORUM_KEY] = bool(await repo.is_forum(staff))
-        log.warning("could not ask whether the staff group is a forum (%s); using %s", exc, svc.extras[FORUM_KEY])
+        svc.staff_forum = bool(await repo.is_forum(staff))
+        log.warning("could not ask whether the staff group is a forum (%s); using %s", exc, svc.staff_forum)
 
 
 async def sla_job(context: Context) -> None:
@@ -335,16 +336,11 @@ async def setup(app: Application) -> None:
     for kind in service.STAFF_KINDS:
         svc.delivery.register(kind, hooks)
     svc.delivery.register(service.TO_MANAGER, _manager_hooks(svc))
-    if app.job_queue is not None:
-        for job in app.job_queue.get_jobs_by_name(JOB_NAME):
-            job.schedule_removal()
-        app.job_queue.run_repeating(sla_job, interval=svc.settings.ticket_sla_check_seconds, first=10, name=JOB_NAME)
+    jobs.every(app, JOB_NAME, sla_job, svc.settings.ticket_sla_check_seconds, first=10)
 
 
 async def teardown(app: Application) -> None:
-    if app.job_queue is not None:
-        for job in app.job_queue.get_jobs_by_name(JOB_NAME):
-            job.schedule_removal()
+    jobs.cancel(app, JOB_NAME)
 
 
 STAFF_DETAIL = _staff_detail

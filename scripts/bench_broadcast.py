@@ -36,8 +36,8 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import bot.app  # noqa: E402
-from bot.app import running_application  # noqa: E402
+from bot.app import JOURNEYS, running_application  # noqa: E402
+from handlers import broadcasts as broadcast_journey, membership, onboarding, privacy, profile, router, staff  # noqa: E402
 from bot.broadcasts.service import Audience, Draft  # noqa: E402
 from bot.emulator import FakeBotApi, Limits  # noqa: E402
 from bot.onboarding.service import new_join_code  # noqa: E402
@@ -47,6 +47,8 @@ from storage.cooperatives import CooperativeRepo  # noqa: E402
 from storage.db import Database, from_utc_text  # noqa: E402
 from storage.outbox import OutboxRepo  # noqa: E402
 from storage.users import UserRepo  # noqa: E402
+
+BROADCAST_ONLY = (membership, onboarding, profile, privacy, staff, broadcast_journey, router)
 
 TOKEN = "123456:BENCH"
 ADMIN_ID = 42
@@ -139,16 +141,16 @@ async def fake_api(n: int, limited: bool, same_process: bool):
         await proc.wait()
 
 
-async def run(label: str, n: int, limited: bool, same_process: bool = False) -> dict:
+async def run(label: str, n: int, limited: bool, same_process: bool = False, journeys=JOURNEYS) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.sqlite3"
         async with fake_api(n, limited, same_process) as (url, fetch):
             recipients = set(await seed(path, n))
             settings = Settings(_env_file=None, bot_token=TOKEN, admin_ids=[ADMIN_ID], database_path=path,
                                 telegram_api_url=url, rate_limit=limited)
-            async with running_application(settings) as app:
+            async with running_application(settings, journeys=journeys) as app:
                 services = app.bot_data["services"]
-                broadcasts = services.extras["broadcasts"]
+                broadcasts = services.broadcasts
                 started = time.perf_counter()
                 broadcast_id = await broadcasts.create(Draft(ADMIN_ID, "<b>Bench</b> siaran", Audience("all"),
                                                              origin_chat_id=ADMIN_ID))
@@ -217,12 +219,12 @@ async def main() -> None:
     if args.serve:
         await serve(args.n, limited=not args.no_limits)
         return
-    if not args.all_journeys:  # the broadcast alone: no RAT reminders to the 3,000 seeded managers
-        bot.app.OPTIONAL_JOURNEYS = ("handlers.broadcasts",)
+    # the broadcast alone by default: no RAT reminders to the 3,000 seeded managers
+    journeys = JOURNEYS if args.all_journeys else BROADCAST_ONLY
     logging.basicConfig(level=logging.ERROR)
     for label, limited in (("limited", True), ("unlimited", False)):
         if args.only in (None, label):
-            show(await run(label, args.n, limited, args.same_process))
+            show(await run(label, args.n, limited, args.same_process, journeys))
     print(f"\n(fake Bot API {'in the same process' if args.same_process else 'in its own process'})")
 
 

@@ -46,8 +46,9 @@ class CooperativeRepo:
     def __init__(self, db: Executor) -> None:
         self.db = db
 
-    async def create(self, profile: dict, join_code: str) -> Cooperative:
-        now = utcnow()
+    async def create(self, profile: dict, join_code: str, created_at: str | None = None) -> Cooperative:
+        """`created_at` (ISO UTC) only for imports and tests of a cooperative registered earlier."""
+        now = created_at or utcnow()
         cur = await self.db.execute(
             "INSERT INTO cooperatives (name, nik, kind, company, estate, kecamatan, members, "
             "fy_end_month, join_code, created_at, updated_at) "

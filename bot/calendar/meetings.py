@@ -34,8 +34,24 @@ PLACE_MAX, AGENDA_MAX = 300, 1500
 MANAGING_ROLES = frozenset({"ketua"})  # besides the organiser, who may move or cancel a meeting
 
 
-def date_choices(today: date, days: int = DAYS_OFFERED) -> list[date]:
-    return [today + timedelta(days=i) for i in range(days)]
+def date_choices(today: date, days: int = DAYS_OFFERED, now: datetime | None = None) -> list[date]:
+    """The days offered as buttons; today only while one of its times is still ahead of `now`."""
+    out = [today + timedelta(days=i) for i in range(days)]
+    if now is not None and not time_choices(today, now):
+        out = out[1:] + [today + timedelta(days=days)]
+    return out
+
+
+def time_choices(day: date, now: datetime) -> list[str]:
+    """The keyboard's times that are still ahead of `now` on `day` (never a time already past)."""
+    return [c for c in TIME_CHOICES
+            if datetime.combine(day, parse_choice_time(c), tzinfo=now.tzinfo) >= now + MIN_AHEAD]
+
+
+def short_notice(kind: str, start: datetime, now: datetime, notice_days: int) -> bool:
+    """A members' meeting (RAT, RALB) called with less notice than the usual invitation period:
+    Anggaran Dasar commonly ask for the invitation some days ahead, and members must be able to come."""
+    return kind in ("rat", "ralb") and start - now < timedelta(days=notice_days)
 
 
 def parse_choice_time(text: str) -> time | None:

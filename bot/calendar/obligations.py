@@ -77,6 +77,9 @@ class CooperativeCalendarInput:
     kind: str  # one of KINDS
     nik_certificate_date: date | None = None
     coop_id: int | str = 0  # only used in reminder keys
+    # When the clinic started following the cooperative (registration): an earlier year's
+    # unrecorded obligation stays on the calendar only if the clinic knew the cooperative then.
+    tracked_since: date | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.fy_end_month <= 12:
@@ -209,10 +212,19 @@ def _for_rule(rule: Rule, profile: CooperativeCalendarInput, today: date, record
         out = [_make(rule, profile, today, records, f"{d:%Y-%m}", d, done=False) for d in prev + [nxt]]
         return [o for o in out if o.status != "done" or o.due == nxt]
     if basis == "fy_end":
-        limit = rule.legal_limit.apply(fy_end) if rule.legal_limit else None
-        held = rule.id == "rat" and fy in records.rat_held_on
-        return [_make(rule, profile, today, records, str(fy), rule.due.apply(fy_end), done=held,
-                      fiscal_year=fy, legal_limit=limit)]
+        # The latest closed year, and the one before while it is not recorded: a new year must
+        # not make an unrecorded obligation disappear from /jadwal (it is still overdue).
+        out = []
+        for year in (fy - 1, fy):
+            end = fy_end_date(year, profile.fy_end_month)
+            limit = rule.legal_limit.apply(end) if rule.legal_limit else None
+            held = rule.id == "rat" and year in records.rat_held_on
+            ob = _make(rule, profile, today, records, str(year), rule.due.apply(end), done=held,
+                       fiscal_year=year, legal_limit=limit)
+            if year == fy or (ob.status == "overdue" and profile.tracked_since is not None
+                               and profile.tracked_since <= fy_end_date(fy, profile.fy_end_month)):
+                out.append(ob)
+        return out
     if basis == "rat_held":
         # Every recent RAT that is recorded: the latest year's (done or not), and an older one not yet reported.
         out = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 from bot.core.buttons import Button, Keyboard, callback
 from bot.calendar.obligations import (
@@ -66,7 +66,22 @@ class Clock:
 
 
 def profile_of(coop: Cooperative) -> CooperativeCalendarInput:
-    return CooperativeCalendarInput(fy_end_month=coop.fy_end_month, kind=coop.kind, coop_id=coop.id)
+    return CooperativeCalendarInput(fy_end_month=coop.fy_end_month, kind=coop.kind, coop_id=coop.id,
+                                    tracked_since=_date_of(coop.created_at))
+
+
+def _moment_of(stamp: str | None) -> datetime | None:
+    """A stored timestamp (ISO UTC) as an aware datetime; None when absent or unreadable."""
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
+    except ValueError:
+        return None
+
+
+def _date_of(stamp: str | None) -> date | None:
+    """The (UTC) day of a stored timestamp."""
+    moment = _moment_of(stamp)
+    return moment.date() if moment else None
 
 
 def records_from(done: list[DoneRecord], snoozes: dict[tuple[str, str], datetime], rat_meetings: list[Meeting],
@@ -122,10 +137,28 @@ class TickReport:
 
 class ReminderService:
     def __init__(self, db: Database, outbox: Outbox, texts: Texts, tz: tzinfo, clock: Clock,
-                 staff_chat_id: int | None, rules: Rules | None = None) -> None:
+                 staff_chat_id: int | None, rules: Rules | None = None, *,
+                 first_question_next_morning: bool = False, staff_alert_grace: timedelta = timedelta(0)) -> None:
         self.db, self.outbox, self.texts, self.tz, self.clock = db, outbox, texts, tz, clock
         self.staff_chat_id = staff_chat_id
         self.rules = rules or load_rules()
+        # A cooperative that just registered is not asked "was the RAT held?" in the middle of
+        # its first conversation, and staff are not alerted before it had a fair chance to answer.
+        self.first_question_next_morning = first_question_next_morning
+        self.staff_alert_grace = staff_alert_grace
+
+    def _settled(self, coop: Cooperative, now_real: datetime) -> tuple[bool, bool]:
+        """(may ask the manager, may alert staff) for a cooperative registered at `created_at`;
+        measured on the wall clock, like the registration stamp itself."""
+        registered = _moment_of(coop.created_at)
+        if registered is None:
+            return True, True
+        ask = True
+        if self.first_question_next_morning:
+            next_morning = datetime.combine(registered.astimezone(self.tz).date() + timedelta(days=1),
+                                            time(self.rules.send_hour), tzinfo=self.tz)
+            ask = now_real >= next_morning
+        return ask, now_real >= registered + self.staff_alert_grace
 
     def today(self) -> date:
         return local_today(self.clock.now(), self.tz)
@@ -189,6 +222,9 @@ class ReminderService:
         obligations = due_dates(profile, today, records, self.rules)
         due = due_reminders(obligations, now, self.tz, self.rules.send_hour, claimed)
         follows = due_follow_ups(profile, records, now, self.tz, self.rules, claimed)
+        may_ask, may_alert = self._settled(coop, datetime.now(timezone.utc))
+        # not claimed: a held-back question or alert comes on a later tick
+        follows = [f for f in follows if (may_ask if f.kind == "ask_if_held" else may_alert)]
         if not due and not follows:
             return
         managers = await self._recipients(coop.id)

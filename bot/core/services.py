@@ -1,6 +1,8 @@
 """The typed container through which handlers reach the clinic's services (style.md #3).
 
-Created in post_init, closed in post_shutdown; handlers call `get_services(context)`.
+One field per long-lived object, all built by `bot.app.build_services` in post_init and closed
+in post_shutdown; handlers call `get_services(context)`. The capability types are imported for
+annotations only, so the platform does not import the capabilities at run time.
 """
 from __future__ import annotations
 
@@ -14,8 +16,13 @@ from bot.core.texts import Texts
 from storage.db import Database
 
 if TYPE_CHECKING:
+    from bot.broadcasts.service import BroadcastService
+    from bot.calendar.meetings import MeetingService
+    from bot.calendar.reminders import Clock, ReminderService
     from bot.core.delivery import DeliveryWorker
+    from bot.core.journeys import Journeys
     from bot.supervision.service import SupervisionService
+    from bot.triage.service import Knowledge
 
 SERVICES_KEY = "services"
 
@@ -46,12 +53,15 @@ class Services:
     texts: Texts
     outbox: Outbox
     delivery: "DeliveryWorker"
+    journeys: "Journeys"  # the journeys this application runs and the hooks they declare
+    clock: "Clock"  # one clock for reminders and meetings (settable in tests and demos)
+    knowledge: "Knowledge"  # the FAQ base and its matcher, loaded once
+    reminders: "ReminderService"
+    meetings: "MeetingService"
+    broadcasts: "BroadcastService"
+    supervision: "SupervisionService"  # issue 14: the office's card, risk list, visits, report
     staff_cache: TTLCache = field(default_factory=TTLCache)
-    # Filled by the journeys that own them (see their handlers' `setup`):
-    matcher: Any = None
-    # Supervision for the office (handlers/supervision.py: setup)
-    supervision: "SupervisionService | None" = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    staff_forum: bool = False  # whether the staff group is a forum (asked of Telegram at start)
 
 
 def get_services(context: Any) -> Services:

@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     # Reminders and meetings: how often the reminder tick looks at the database (seconds), and,
     # for tests and demos only, the moment the reminder clock starts at (ISO with a UTC offset).
     reminder_tick_seconds: float = Field(default=60.0, gt=0)
+    # A RAT or RALB scheduled with less notice than this many days gets a warning (members need
+    # the invitation in time).
+    meeting_notice_days: int = Field(default=7, ge=0, le=60)
+    # A newly registered cooperative: its first "was the RAT held?" question waits for the next
+    # morning, and staff hear of its overdue obligations only after this many days.
+    first_question_next_morning: bool = True
+    staff_alert_grace_days: int = Field(default=7, ge=0, le=90)
     clock_start: datetime | None = None
     # Supervision (issue 14): how often (seconds) the monthly report, the weekly pendamping
     # digest and visit follow-up reminders are checked for being due.

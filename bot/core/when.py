@@ -1,4 +1,7 @@
-"""Dates and times as Indonesian users type them ("25/3 09.00", "besok jam 1 siang").
+"""Dates and times as users type them, in Indonesian ("25/3 09.00", "besok jam 1 siang") or in
+English ("tomorrow 10am", "25 March 9:00", "March 25 at 3 pm", "next Monday 9:30"): both
+vocabularies are always accepted, because a user who chose English still writes "besok" now and
+then, and vice versa.
 
 `parse_when` is for scheduling (/rapat): it needs a time, and a date without a year means its
 next occurrence. `parse_date` is for answers about the past ("RAT diadakan tanggal berapa?"):
@@ -18,12 +21,22 @@ MONTHS = {
     "agustus": 8, "agu": 8, "agt": 8, "ags": 8, "agus": 8, "aug": 8, "september": 9, "sep": 9,
     "sept": 9, "oktober": 10, "okt": 10, "oct": 10, "november": 11, "nopember": 11, "nov": 11,
     "nop": 11, "desember": 12, "des": 12, "dec": 12,
+    # English names not already above
+    "january": 1, "february": 2, "march": 3, "june": 6, "july": 7, "august": 8, "october": 10,
+    "december": 12,
 }
 WEEKDAYS = {
     "senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "sabtu": 5, "minggu": 6, "ahad": 6,
+    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2, "thursday": 3,
+    "thu": 3, "thurs": 3, "friday": 4, "fri": 4, "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
 }
-RELATIVE = {"kemarin": -1, "hari ini": 0, "sekarang": 0, "besok": 1, "lusa": 2}
-FILLER = {"hari", "tanggal", "tgl", "pada", "pukul", "jam", "pkl", "wib", "nanti", "di", "on", "at"}
+RELATIVE = {"kemarin": -1, "hari ini": 0, "sekarang": 0, "besok": 1, "lusa": 2,
+            "yesterday": -1, "today": 0, "now": 0, "tomorrow": 1, "day after tomorrow": 2}
+FILLER = {"hari", "tanggal", "tgl", "pada", "pukul", "jam", "pkl", "wib", "nanti", "di", "on", "at",
+          "the", "of", "o'clock", "oclock"}
+# English qualifiers map onto the Indonesian ones the weekday rules read.
+_QUALIFIER = {"depan": "depan", "ini": "ini", "lalu": "lalu", "kemarin": "kemarin",
+              "next": "depan", "this": "ini", "last": "lalu"}
 
 _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 _WEEKDAY_RE = "|".join(WEEKDAYS)
@@ -32,16 +45,18 @@ _YEAR = r"(\d{4}|\d{2})"
 # Dates. Each pattern's groups are read by _date_from_match.
 _NUMERIC = re.compile(rf"(?<![\d.:])(\d{{1,2}})[/-](\d{{1,2}})(?:[/-]{_YEAR})?(?![\d:/-])")
 _DOTTED = re.compile(r"(?<![\d.:])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.:])")
-_NAMED = re.compile(rf"\b(\d{{1,2}})\s*({_MONTH_RE})\b(?:\s*(\d{{4}})(?![.:\d]))?")
-_WEEKDAY = re.compile(rf"\b(?:hari\s+)?({_WEEKDAY_RE})(?:\s+(depan|ini|lalu|kemarin))?\b")
-_RELATIVE = re.compile(r"\b(kemarin|hari ini|sekarang|besok|lusa)\b")
+_NAMED = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s*(?:of\s+)?({_MONTH_RE})\b(?:\s*(\d{{4}})(?![.:\d]))?")
+# English order: "March 25", "March 25th 2027"
+_NAMED_MONTH_FIRST = re.compile(rf"\b({_MONTH_RE})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s*[.:]\d)(?:\s*(\d{{4}})(?![.:\d]))?")
+_WEEKDAY = re.compile(rf"\b(?:(next|this|last)\s+)?(?:hari\s+)?({_WEEKDAY_RE})(?:\s+(depan|ini|lalu|kemarin))?\b")
+_RELATIVE = re.compile(r"\b(kemarin|hari ini|sekarang|besok|lusa|yesterday|today|now|day after tomorrow|tomorrow)\b")
 _DAY_ONLY = re.compile(r"\b(?:tanggal|tgl)\s*(\d{1,2})\b(?![/.:-])")
 
 # Times: "setengah 10" (9:30), or an hour with a "jam" prefix, minutes or a part of day.
-_PERIOD_RE = r"(pagi|siang|sore|malam|subuh)"
+_PERIOD_RE = r"(pagi|siang|sore|malam|subuh|a\.?m\.?|p\.?m\.?)"
 _HALF = re.compile(rf"\b(?:(?:jam|pukul|pkl)\s*)?setengah\s*(\d{{1,2}})(?:\s*{_PERIOD_RE})?\b")
 _TIME = re.compile(rf"(?:\b(jam|pukul|pkl)\.?\s*)?(?<![\d/.-])(\d{{1,2}})(?:\s*[.:]\s*(\d{{2}}))?(?![\d/-])"
-                   rf"(?:\s*{_PERIOD_RE}\b)?")
+                   rf"(?:\s*{_PERIOD_RE}(?=\W|$))?")
 
 Prefer = Literal["future", "past"]
 
@@ -96,11 +111,14 @@ def _day_of_month(day: int, today: date, prefer: Prefer) -> date | None:
 def _take_date(s: str, today: date, prefer: Prefer) -> tuple[date | None, str, str | None]:
     """(date or None, text without the date, how it was given: 'weekday' or None). A date
     pattern that matches but names no real day gives ("invalid") so the caller rejects."""
-    for pattern in (_DOTTED, _NUMERIC, _NAMED):
+    for pattern in (_DOTTED, _NUMERIC, _NAMED, _NAMED_MONTH_FIRST):
         m = pattern.search(s)
         if m:
-            day = int(m.group(1))
-            month = MONTHS[m.group(2)] if pattern is _NAMED else int(m.group(2))
+            if pattern is _NAMED_MONTH_FIRST:
+                day, month = int(m.group(2)), MONTHS[m.group(1)]
+            else:
+                day = int(m.group(1))
+                month = MONTHS[m.group(2)] if pattern is _NAMED else int(m.group(2))
             year = _year(m.group(3))
             d = _valid(year, month, day) if year else _occurrence(month, day, today, prefer)
             rest = _cut(s, m)
@@ -115,7 +133,8 @@ def _take_date(s: str, today: date, prefer: Prefer) -> tuple[date | None, str, s
         return today + timedelta(days=RELATIVE[m.group(1)]), _cut(s, m), None
     m = _WEEKDAY.search(s)
     if m:
-        name, qualifier = m.group(1), m.group(2)
+        name = m.group(2)
+        qualifier = _QUALIFIER.get(m.group(1) or m.group(3) or "")
         if name == "minggu" and qualifier == "depan" and not m.group(0).startswith("hari"):
             return None, s, "invalid"  # "minggu depan": next week or next Sunday? ask again
         ahead = (WEEKDAYS[name] - today.weekday()) % 7
@@ -137,9 +156,15 @@ def _cut(s: str, m: re.Match[str]) -> str:
 
 
 def _hour24(hour: int, period: str | None) -> int | None:
-    """Apply the part of day: 1 siang = 13, 3 sore = 15, 7 malam = 19, 12 siang = 12."""
+    """Apply the part of day: 1 siang = 13, 3 sore = 15, 7 malam = 19, 12 siang = 12, 3 pm = 15,
+    12 am = 0."""
     if period is None:
         return hour if 0 <= hour <= 23 else None
+    meridiem = period.replace(".", "")
+    if meridiem in ("am", "pm"):  # English: a 12-hour clock only
+        if not 1 <= hour <= 12:
+            return None
+        return (hour % 12) + (12 if meridiem == "pm" else 0)
     if hour >= 13:  # already 24-hour: accept only when it agrees with the part of day
         ok = {"pagi": False, "subuh": False, "siang": hour <= 15, "sore": 15 <= hour <= 18,
               "malam": 18 <= hour <= 23}[period]

@@ -15,6 +15,9 @@ JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read alo
 JOIN_CODE_LENGTH = 8
 NAME_MAX = 120
 MAX_MEMBERS = 1_000_000
+# UU 6/2023 (Cipta Kerja): a primary cooperative is founded by at least 9 people. Fewer is
+# accepted (a register may lag) but the manager is told.
+LEGAL_MINIMUM_MEMBERS = 9
 
 # The questions of a new cooperative, in order. "company" is asked only of employee cooperatives.
 PROFILE_STEPS: tuple[str, ...] = (
@@ -62,6 +65,8 @@ def parse_text_answer(step: str, text: str) -> object | Invalid:
             return Invalid("name_short")
         if len(text) > NAME_MAX:
             return Invalid("name_long")
+        if sum(c.isalpha() for c in text) < 3:  # "🙂🙂🙂🙂🙂" or "123" is not a name
+            return Invalid("name_letters")
         return " ".join(text.split())
     if step == "company":
         if len(text) < 2:
@@ -79,10 +84,20 @@ def parse_text_answer(step: str, text: str) -> object | Invalid:
         if not cleaned.isdigit():
             return Invalid("members_invalid")
         number = int(cleaned)
-        if number < 1 or number > MAX_MEMBERS:
-            return Invalid("members_invalid")
+        if number == 0:
+            return Invalid("members_zero")
+        if number > MAX_MEMBERS:
+            return Invalid("members_too_many")
         return number
     return Invalid("use_buttons")
+
+
+def answer_warning(step: str, answer: object) -> str | None:
+    """A valid answer the manager should still hear about (the template's name), e.g. fewer
+    members than the law's minimum for founding a primary cooperative."""
+    if step == "members" and isinstance(answer, int) and answer < LEGAL_MINIMUM_MEMBERS:
+        return "members_below_minimum"
+    return None
 
 
 def parse_choice(step: str, value: str) -> object | Invalid:

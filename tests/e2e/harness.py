@@ -139,17 +139,18 @@ class BotProcess:
 async def seed_cooperative(db, owner_id: int, *, name: str = "Kopkar Sejahtera Mandiri", kind: str = "karyawan",
                            kecamatan: str = "Cikarang Barat", members: int = 350, fy_end_month: int = 12,
                            role: str = "ketua", full_name: str = "Sari", extra_managers: dict[int, str] | None = None,
-                           good_standing: bool = True):
+                           good_standing: bool = True, registered_at: str | None = None):
     """A registered cooperative without clicking through onboarding (which has its own tests):
     the same repositories the onboarding journey uses. In good standing (the default), its RAT
     for the 2025 financial year was held and reported and the September review done, so the
-    reminders journey has nothing to say on QUIET_CLOCK's day."""
+    reminders journey has nothing to say on QUIET_CLOCK's day. `registered_at` (ISO UTC): a
+    cooperative the clinic has followed for a while (default: registered now, a newcomer)."""
     users, coops = UserRepo(db), CooperativeRepo(db)
     await users.set_language(owner_id, "id")
     await users.grant_consent(owner_id, "test", full_name, None)
     coop = await coops.create(dict(name=name, nik=None, kind=kind, company="PT Maju Jaya" if kind == "karyawan" else None,
                                    estate="MM2100", kecamatan=kecamatan, members=members,
-                                   fy_end_month=fy_end_month), new_join_code())
+                                   fy_end_month=fy_end_month), new_join_code(), created_at=registered_at)
     await coops.add_manager(coop.id, owner_id, role)
     for user_id, manager_name in (extra_managers or {}).items():
         await users.set_language(user_id, "id")

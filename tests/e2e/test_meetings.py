@@ -76,7 +76,7 @@ async def test_meeting_with_attendance_reminder_move_and_cancel(launch, people):
         assert ["🕑 Pindah jadwal", "🚫 Batalkan rapat"] in detail.buttons
 
         # Three days before: a reminder to both (Andi answered, so no buttons for him).
-        bot.services.extras["clock"].set(wib(2026, 3, 22, 9, 0, 1))
+        bot.services.clock.set(wib(2026, 3, 22, 9, 0, 1))
         reminder = await andi.wait_for(has("Pengingat rapat", "3 hari lagi"), timeout=10)
         assert not reminder.keyboard
         assert (await sari.wait_for(has("Pengingat rapat"))).buttons == [["✅ Hadir", "❌ Tidak hadir"]]

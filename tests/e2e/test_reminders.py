@@ -2,7 +2,7 @@
 reminder starts), snooze, the "RAT sudah dilaksanakan?" question and the consultant alert in the
 staff group, and a crash after sending that does not make the restarted bot send it again.
 
-Time is driven through the bot's own clock (setting CLOCK_START, `services.extras["clock"]`)
+Time is driven through the bot's own clock (setting CLOCK_START, `services.clock`)
 with a fast tick (REMINDER_TICK_SECONDS); nothing of ours is patched."""
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ async def test_reminder_fires_and_sudah_stops_it(launch, people):
     async with launch(clock_start=wib(2026, 3, 24, 7, 59, 58), **FAST) as bot:
         db = bot.services.db
         coop = await seed_cooperative(db, sari.id, extra_managers={SECOND_MANAGER_ID: "Andi"}, good_standing=False)
-        clock = bot.services.extras["clock"]
+        clock = bot.services.clock
         # 7 days before the RAT target (31 March): both managers get it at 08:00 with the buttons.
         reminder = await sari.wait_for(has("Rapat Anggota Tahunan", "7 hari lagi"), timeout=10)
         assert reminder.buttons == [["✅ Sudah", "⏰ Ingatkan besok"]]
@@ -86,7 +86,8 @@ async def test_rat_question_and_consultant_alert_after_the_legal_limit(launch, p
         db = bot.services.db
         await ConsultantRepo(db).upsert(CONSULTANT_ID, "Budi", "budi_pendamping")
         await ConsultantRepo(db).set_areas(CONSULTANT_ID, ["Cikarang Barat"])
-        await seed_cooperative(db, sari.id, good_standing=False)
+        # followed since January: a fair chance to answer has passed (a newcomer: tests/unit/test_reminders.py)
+        await seed_cooperative(db, sari.id, good_standing=False, registered_at="2026-01-15T00:00:00Z")
         ask = await sari.wait_for(has("sudah dilaksanakan?"), timeout=10)
         assert ask.buttons == [["✅ Sudah", "⏰ Ingatkan besok"]]
         alert = await people.staff.wait_for(has("RAT belum tercatat", "Kopkar Sejahtera Mandiri"))

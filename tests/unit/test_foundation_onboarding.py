@@ -32,7 +32,7 @@ def test_nik_is_sixteen_digits(text, expected):
 
 
 @pytest.mark.parametrize("text,expected", [
-    ("350", 350), ("1.250", 1250), ("1,250 orang", 1250), ("0", reg.Invalid("members_invalid")),
+    ("350", 350), ("1.250", 1250), ("1,250 orang", 1250), ("0", reg.Invalid("members_zero")),
     ("banyak", reg.Invalid("members_invalid")), ("-5", reg.Invalid("members_invalid")),
 ])
 def test_members_count(text, expected):

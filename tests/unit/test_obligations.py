@@ -362,3 +362,23 @@ def test_upcoming_and_missed_reminders_never_overlap(now, month):
         missed = {r.key for r in ob.missed_reminders(now, grace=timedelta(days=400))}
         assert not ahead & missed
         assert all(r.at > now for r in ob.reminders(WIB, now=now))
+
+
+# --------------------------------------------------------------------------- a new year (issue 11 point 4)
+
+def test_an_unrecorded_rat_stays_overdue_when_the_next_year_begins():
+    followed = CooperativeCalendarInput(fy_end_month=12, kind="karyawan", coop_id=7, tracked_since=date(2026, 12, 2))
+    today = date(2027, 3, 1)
+    rats = [o for o in due_dates(followed, today) if o.id == "rat"]
+    assert [(o.period, o.status) for o in rats] == [("2025", "overdue"), ("2026", "due")]
+    assert rats[0].legal_limit == date(2026, 6, 30)
+    # recorded: it leaves the calendar
+    held = Records(rat_held_on={2025: date(2026, 5, 20)})
+    assert [o.period for o in due_dates(followed, today, held) if o.id == "rat"] == ["2026"]
+    # the weekly "was it held?" question goes on for the old year too
+    assert any(f.obligation.period == "2025" and f.kind == "ask_if_held" for f in follow_ups(followed, today))
+
+
+def test_a_year_before_the_clinic_knew_the_cooperative_is_not_raised():
+    newcomer = CooperativeCalendarInput(fy_end_month=12, kind="karyawan", coop_id=7, tracked_since=date(2027, 2, 1))
+    assert [o.period for o in due_dates(newcomer, date(2027, 3, 1)) if o.id == "rat"] == ["2026"]

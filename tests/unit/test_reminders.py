@@ -189,3 +189,28 @@ def test_clock_can_be_set_and_advanced():
     assert abs(clock.now() - wib(2026, 3, 2, 8)) < timedelta(seconds=1)
     with pytest.raises(ValueError):
         clock.set(datetime(2026, 3, 1))
+
+
+async def test_a_new_cooperative_is_asked_the_next_morning_and_staff_wait_for_the_grace_period(db):
+    """Issue 11 point 2: no 'was the RAT held?' in the middle of the first conversation and no
+    staff alarm on day one; both come once the cooperative had a fair chance to answer."""
+    from datetime import timedelta
+    newcomer = await make_coop(db)  # registered just now (wall clock)
+    await ConsultantRepo(db).upsert(BUDI, "Budi", "budi")
+    await ConsultantRepo(db).set_areas(BUDI, ["Cikarang Barat"])
+
+    def settled(db, now):
+        return ReminderService(db, Outbox(db), Texts(), WIB, Clock(now), STAFF, first_question_next_morning=True,
+                               staff_alert_grace=timedelta(days=7))
+    report = await settled(db, wib(2026, 7, 1, 9)).tick()  # RAT 2025 past its legal limit
+    assert (report.asks, report.alerts) == (0, 0)
+    claimed = await ReminderRepo(db).claimed_keys(newcomer.id)
+    assert not [k for k in claimed if ":ask:" in k or k.endswith(":alert")]  # held back, not dropped
+    veteran = await CooperativeRepo(db).create(dict(name="Kopkar Lama", nik=None, kind="karyawan", company="PT Lama",
+                                                    estate="MM2100", kecamatan="Cikarang Barat", members=100,
+                                                    fy_end_month=12), new_join_code(),
+                                               created_at="2026-01-15T00:00:00Z")
+    await UserRepo(db).grant_consent(SARI + 100, "test", "Lama", None)
+    await CooperativeRepo(db).add_manager(veteran.id, SARI + 100, "ketua")
+    report = await settled(db, wib(2026, 7, 1, 9)).tick()
+    assert (report.asks, report.alerts) == (1, 1)  # the veteran only

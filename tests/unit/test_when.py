@@ -196,3 +196,33 @@ def test_never_crashes_and_result_is_aware(text, now):
     assert result is None or result.tzinfo is WIB
     parsed = parse_date(text, now.date())
     assert parsed is None or isinstance(parsed, date)
+
+
+# English mode (issue 11 point 7): a manager who chose English types dates in English.
+@pytest.mark.parametrize("text, expected", [
+    ("tomorrow 10am", (2026, 12, 3, 10, 0)),
+    ("tomorrow at 10 a.m.", (2026, 12, 3, 10, 0)),
+    ("25 March 9:00", (2027, 3, 25, 9, 0)),
+    ("the 25th of March 9:00", (2027, 3, 25, 9, 0)),
+    ("March 25 at 3 pm", (2027, 3, 25, 15, 0)),
+    ("next Monday 9:30", (2026, 12, 7, 9, 30)),
+    ("friday 10am", (2026, 12, 4, 10, 0)),
+    ("today 5pm", (2026, 12, 2, 17, 0)),
+    ("12 am tomorrow", (2026, 12, 3, 0, 0)),
+])
+def test_parse_when_reads_english(text, expected):
+    now = datetime(2026, 12, 2, 14, 0, tzinfo=WIB)
+    assert parse_when(text, now) == datetime(*expected, tzinfo=WIB)
+
+
+@pytest.mark.parametrize("text", ["13 pm", "0 am", "March 25", "tomorrow"])
+def test_parse_when_rejects_english_without_a_valid_time(text):
+    assert parse_when(text, datetime(2026, 12, 2, 14, 0, tzinfo=WIB)) is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("yesterday", date(2026, 12, 1)), ("last friday", date(2026, 11, 27)),
+    ("March 15", date(2026, 3, 15)), ("march 15th 2026", date(2026, 3, 15)), ("today", date(2026, 12, 2)),
+])
+def test_parse_date_reads_english(text, expected):
+    assert parse_date(text, date(2026, 12, 2)) == expected

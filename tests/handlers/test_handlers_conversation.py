@@ -1,0 +1,125 @@
+"""Issue 11: the manager's conversation, through real PTB updates."""
+from __future__ import annotations
+
+from storage.flows import FlowRepo
+from tests.factories import button_press, text_message
+
+SARI = 1001
+
+
+def texts_to(api, chat_id: int) -> list[str]:
+    return [m.text for m in api.world.events if m.chat_id == chat_id and m.event == "new"]
+
+
+async def _to_name_step(app) -> None:
+    for update in (text_message(app.bot, SARI, "/start"), button_press(app.bot, SARI, "reg:language:id"),
+                   button_press(app.bot, SARI, "reg:consent:yes"), button_press(app.bot, SARI, "reg:path:new")):
+        await app.process_update(update)
+
+
+async def _step(app) -> str:
+    return (await FlowRepo(app.bot_data["services"].db).get(SARI, SARI)).step
+
+
+async def test_a_cooperative_name_needs_letters(app, api):
+    await _to_name_step(app)
+    await app.process_update(text_message(app.bot, SARI, "🙂🙂🙂🙂🙂"))
+    assert "perlu berisi huruf" in texts_to(api, SARI)[-1]
+    assert await _step(app) == "name"
+    await app.process_update(text_message(app.bot, SARI, "Koperasi Karyawan Maju"))
+    assert await _step(app) == "nik"
+
+
+async def _to_members_step(app) -> None:
+    await _to_name_step(app)
+    for update in (text_message(app.bot, SARI, "Koperasi Karyawan Maju"),
+                   button_press(app.bot, SARI, "reg:nik:-"), button_press(app.bot, SARI, "reg:kind:konsumen"),
+                   button_press(app.bot, SARI, "reg:estate:0"), button_press(app.bot, SARI, "reg:kecamatan:0")):
+        await app.process_update(update)
+
+
+async def test_zero_members_gets_a_clear_message_and_fewer_than_nine_a_warning(app, api):
+    await _to_members_step(app)
+    assert await _step(app) == "members"
+    await app.process_update(text_message(app.bot, SARI, "0"))
+    assert "tidak bisa 0" in texts_to(api, SARI)[-1]
+    assert await _step(app) == "members"
+    await app.process_update(text_message(app.bot, SARI, "5"))
+    assert any("paling sedikit oleh 9 orang" in t for t in texts_to(api, SARI)[-2:])
+    assert await _step(app) == "fy_end_month"  # accepted all the same
+
+
+async def test_registration_shows_progress(app, api):
+    await _to_name_step(app)
+    assert "Langkah 1 dari" in texts_to(api, SARI)[-1]
+
+
+async def test_editing_one_profile_field_is_not_step_seven_of_nine(app, api):
+    from tests.e2e.harness import seed_cooperative
+    await seed_cooperative(app.bot_data["services"].db, SARI)
+    await app.process_update(text_message(app.bot, SARI, "/profil"))
+    await app.process_update(button_press(app.bot, SARI, "prof:edit:members"))
+    asked = [t for t in texts_to(api, SARI) if "jumlah anggota" in t.lower()]
+    edited = [c.params.get("text", "") for c in api.calls("editMessageText")]
+    question = (asked or edited)[-1]
+    assert "anggota" in question.lower() and "Langkah" not in question
+
+
+async def test_jadwal_names_the_ministrys_target_and_the_legal_limit(app, api):
+    from tests.e2e.harness import seed_cooperative
+    await seed_cooperative(app.bot_data["services"].db, SARI, good_standing=False)
+    await app.process_update(text_message(app.bot, SARI, "/jadwal"))  # the clock: 10 Nov 2026
+    shown = texts_to(api, SARI)[-1]
+    assert "target 31 Maret 2026 · batas hukum 30 Juni 2026" in shown
+    assert "batas hukum sudah lewat" in shown
+
+
+def _buttons(call) -> list[str]:
+    markup = call.params.get("reply_markup") or {}
+    if isinstance(markup, str):
+        import json
+        markup = json.loads(markup)
+    return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def test_rapat_never_offers_a_time_already_past_today(app, api):
+    from tests.e2e.harness import seed_cooperative
+    await seed_cooperative(app.bot_data["services"].db, SARI)
+    await app.process_update(text_message(app.bot, SARI, "/rapat"))          # the clock: 10 Nov 2026 10.00 WIB
+    await app.process_update(button_press(app.bot, SARI, "mtg:kind:pengurus"))
+    await app.process_update(button_press(app.bot, SARI, "mtg:day:20261110"))
+    offered = _buttons(api.calls("editMessageText")[-1])
+    assert offered and offered[0] == "13.00" and not {"08.00", "09.00", "10.00"} & set(offered)
+    await app.process_update(button_press(app.bot, SARI, "mtg:time:0900"))  # a forged or stale press
+    assert "sudah lewat" in texts_to(api, SARI)[-1]
+
+
+async def _schedule_rat(app, day: str, hhmm: str) -> None:
+    from tests.e2e.harness import seed_cooperative
+    await seed_cooperative(app.bot_data["services"].db, SARI)
+    for update in (text_message(app.bot, SARI, "/rapat"), button_press(app.bot, SARI, "mtg:kind:rat"),
+                   button_press(app.bot, SARI, f"mtg:day:{day}"), button_press(app.bot, SARI, f"mtg:time:{hhmm}"),
+                   text_message(app.bot, SARI, "Aula pabrik"), button_press(app.bot, SARI, "mtg:skip")):
+        await app.process_update(update)
+
+
+async def test_a_rat_with_short_notice_is_warned_and_the_invitation_can_be_forwarded(app, api):
+    await _schedule_rat(app, "20261112", "1300")  # two days ahead
+    confirm = [c.params.get("text", "") for c in api.calls("editMessageText")][-1]
+    assert "kurang dari 7 hari" in confirm
+    await app.process_update(button_press(app.bot, SARI, "mtg:send"))
+    created = api.calls("editMessageText")[-1]
+    assert any("Teks undangan untuk anggota" in b for b in _buttons(created))
+    import json
+    markup = created.params["reply_markup"]
+    markup = json.loads(markup) if isinstance(markup, str) else markup
+    json_data = markup["inline_keyboard"][0][0]["callback_data"]
+    await app.process_update(button_press(app.bot, SARI, json_data))
+    text = texts_to(api, SARI)[-1]
+    assert "UNDANGAN RAPAT ANGGOTA TAHUNAN" in text.upper() and "Aula pabrik" in text
+
+
+async def test_a_rat_with_enough_notice_is_not_warned(app, api):
+    await _schedule_rat(app, "20261118", "1300")  # eight days ahead
+    confirm = [c.params.get("text", "") for c in api.calls("editMessageText")][-1]
+    assert "Periksa undangan" in confirm and "kurang dari" not in confirm
