@@ -26,7 +26,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                 "feedback", "answered_entry", "feedback_at", "created_at", "updated_at"),
     "visits": ("id", "cooperative_id", "pendamping_id", "visited_on", "kind", "findings", "source_key", "created_at"),
     "visit_followups": ("visit_id", "action", "due_on", "done_at"),
-    "sent_reminders": ("key", "cooperative_id", "kind", "recipients", "queued_at"),
     "supervision_sent": ("key", "kind", "file_path", "queued_at"),
 }
 ORDER = tuple(COLUMNS)  # parents before children

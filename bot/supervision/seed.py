@@ -18,6 +18,7 @@ from bot.core.domain import KECAMATAN
 from bot.health import flow as hf
 from bot.health.governance import GOVERNANCE_QUESTIONS
 from bot.tickets.rules import CATEGORIES
+from bot.core.outbox import Outbox
 from storage.db import Database, to_utc_text
 from storage.seed import SeedRepo
 
@@ -108,7 +109,7 @@ def generate(scale: Scale, today: date, tz: tzinfo, seed: int = 14) -> dict[str,
     t: dict[str, list[dict]] = {k: [] for k in ("users", "consents", "cooperatives", "managers", "consultants",
                                                  "consultant_areas", "obligation_done", "meetings", "tickets",
                                                  "ticket_ratings", "health_checks", "triages", "visits",
-                                                 "visit_followups", "sent_reminders", "supervision_sent")}
+                                                 "visit_followups", "supervision_sent")}
     weights = [WEIGHT.get(k, 1) for k in KECAMATAN]
 
     def moment(day: date) -> datetime:
@@ -168,6 +169,21 @@ def generate(scale: Scale, today: date, tz: tzinfo, seed: int = 14) -> dict[str,
                     t["obligation_done"].append(dict(cooperative_id=cid, obligation_id="rat_report", period=str(year),
                                                      done_on=rep.isoformat(), recorded_by=None,
                                                      recorded_at=_utc(moment(rep))))
+        if r.random() < 0.85 - 0.4 * trouble[cid]:  # the corporate tax return (due 4 months after the year end)
+            filed = min(today - timedelta(days=1), date(last_fy, fy, 28) + timedelta(days=r.randint(40, 115)))
+            t["obligation_done"].append(dict(cooperative_id=cid, obligation_id="tax_return", period=str(last_fy),
+                                             done_on=filed.isoformat(), recorded_by=None,
+                                             recorded_at=_utc(moment(filed))))
+        for back in (3, 6):  # the supervisory board's quarterly reviews of the last two quarters
+            index = today.year * 12 + today.month - 1 - back
+            quarter_end = date(index // 12, index % 12 + 1, 1)
+            while (quarter_end.month - fy) % 3:
+                quarter_end = date(quarter_end.year - (quarter_end.month == 1), (quarter_end.month - 2) % 12 + 1, 1)
+            quarter_end = date(quarter_end.year, quarter_end.month, 28)
+            if r.random() < 0.8 - 0.4 * trouble[cid] and quarter_end < today:
+                t["obligation_done"].append(dict(cooperative_id=cid, obligation_id="pengawas_review",
+                                                 period=f"{quarter_end:%Y-%m}", done_on=quarter_end.isoformat(),
+                                                 recorded_by=None, recorded_at=_utc(moment(quarter_end))))
         for _ in range(r.randint(0, 4)):
             when = moment(day_between(start, today - timedelta(days=1)))
             t["meetings"].append(dict(cooperative_id=cid, kind=r.choice(("pengurus", "pengurus", "pengawas")),
@@ -271,34 +287,41 @@ def generate(scale: Scale, today: date, tz: tzinfo, seed: int = 14) -> dict[str,
                                  ranked="[]", confident=int(confident), shown_entry=None, feedback=feedback,
                                  answered_entry=None, feedback_at=_utc(asked) if feedback else None,
                                  created_at=_utc(asked), updated_at=_utc(asked)))
-    _history_already_sent(t, now, tz, today)
+    _history_already_sent(t, today)
     return t
 
 
-def _history_already_sent(t: dict[str, list[dict]], now: datetime, tz: tzinfo, today: date) -> None:
-    """The regency has used the clinic for months: the reminders, RAT questions and consultant
-    alerts that fell due before now, and the follow-up reminders of past visits, were sent back
-    then. Claim their keys, so the bot does not send months of them at its first start."""
-    from collections import defaultdict
-
-    from bot.calendar.obligations import CooperativeCalendarInput, due_dates, follow_ups, load_rules
-    from bot.supervision.facts import records_of
-
-    rules = load_rules()
-    done: dict[int, list[dict]] = defaultdict(list)
-    for row in t["obligation_done"]:
-        done[row["cooperative_id"]].append(row)
-    stamp = _utc(now)
-    for c in t["cooperatives"]:
-        records = records_of(done.get(c["id"], []), [], c["fy_end_month"], tz)
-        profile = CooperativeCalendarInput(c["fy_end_month"], c["kind"], coop_id=c["id"])
-        keys = {(r.key, "reminder") for ob in due_dates(profile, today, records, rules)
-                for r in ob.missed_reminders(now, tz=tz, send_hour=rules.send_hour)}
-        keys |= {(f.key, f.kind) for f in follow_ups(profile, today, records, rules)}
-        t["sent_reminders"].extend(dict(key=k, cooperative_id=c["id"], kind=kind, recipients=0, queued_at=stamp)
-                                   for k, kind in sorted(keys))
+def _history_already_sent(t: dict[str, list[dict]], today: date) -> None:
+    """Follow-ups of past visits were reminded back then (see also `claim_past_reminders`)."""
+    stamp = _utc(datetime.combine(today, time(8), tzinfo=timezone.utc))
     t["supervision_sent"] = [dict(key=f"followup:{i}", kind="followup", file_path=None, queued_at=stamp)
                              for i, f in enumerate(t["visit_followups"], 1) if f["due_on"] <= today.isoformat()]
+
+
+class _Sent(Outbox):
+    """An outbox that records nothing: the reminders below were sent in the regency's past."""
+
+    def bind(self, db) -> "_Sent":
+        return _Sent(db)
+
+    async def _add(self, *args, **kwargs) -> None:
+        return None
+
+
+async def claim_past_reminders(db: Database, settings) -> int:
+    """The regency has used the clinic for months: the reminders, RAT questions and staff alerts
+    due before now were sent back then. Run the reminders' own tick once with an outbox that
+    keeps nothing, so their keys are claimed exactly as the bot would claim them, and the bot's
+    first start does not send months of them at once."""
+    from bot.calendar.reminders import Clock, ReminderService
+    from bot.core.texts import Texts
+
+    reminders = ReminderService(db, _Sent(db), Texts(settings.default_language), settings.tz,
+                                Clock(settings.clock_start), settings.staff_chat_id or -1,
+                                first_question_next_morning=settings.first_question_next_morning,
+                                staff_alert_grace=timedelta(days=settings.staff_alert_grace_days))
+    report = await reminders.tick()
+    return report.reminders + report.asks + report.alerts
 
 
 async def seed(db: Database, today: date, tz: tzinfo, scale: Scale = DEMO, seed_value: int = 14) -> dict[str, int]:
@@ -323,6 +346,9 @@ async def seed_demo_database(path, settings) -> dict[str, int]:
     db = await Database.open(path)
     try:
         now = datetime.now(timezone.utc) if settings.clock_start is None else settings.clock_start
-        return await seed(db, now.astimezone(settings.tz).date(), settings.tz, DEMO)
+        counts = await seed(db, now.astimezone(settings.tz).date(), settings.tz, DEMO)
+        if counts:
+            counts["past_reminders"] = await claim_past_reminders(db, settings)
+        return counts
     finally:
         await db.close()
