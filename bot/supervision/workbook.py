@@ -24,7 +24,7 @@ DATETIME = "[$-421]d mmm yyyy hh:mm"
 MAX_WIDTH = 60
 
 
-NUMERIC = {"int": 12, "dec": 12, "pct": 9}
+NUMERIC = {"int": 12, "dec": 12, "pct": 9, "ticket": 10}
 DATES = {"date": 13, "datetime": 18}
 
 
@@ -121,13 +121,14 @@ class Book:
             "int": {"num_format": "#,##0"},
             "dec": {"num_format": "#,##0.00"},
             "pct": {"num_format": "0.0%"},
+            "ticket": {"num_format": '"#"0000'},  # the ticket's number as the bot writes it: #0123
             "date": {"num_format": DATE},
             "datetime": {"num_format": DATETIME},
             "bold": {"bold": True},
         }
         for name, spec in specs.items():
             self._formats[name] = self.wb.add_format(spec)
-        self.kind_formats = {k: self._formats[k] for k in ("int", "dec", "pct", "date", "datetime")}
+        self.kind_formats = {k: self._formats[k] for k in ("int", "dec", "pct", "ticket", "date", "datetime")}
         self.yes, self.no = label("yes"), label("no")
 
     def fmt(self, name: str | None) -> Any:
@@ -277,11 +278,14 @@ def _tickets(book: Book, s: Sheet, data: ReportData) -> None:
     L = book.label
     s.header(["number", "opened", "cooperative", "kecamatan", "service", "category", "status", "source",
               "first_response_h", "resolution_h", "sla_breach", "rating"],
-             [None, "datetime", None, None, None, None, None, None, "dec", "dec", "bool", "int"])
+             ["ticket", "datetime", None, None, None, None, None, None, "dec", "dec", "bool", "int"])
+    service, category, status = ({}, {}, {})
     for t in data.tickets:
-        s.data_row([f"#{t.id:04d}", t.opened, t.cooperative, t.kecamatan, L("service", key=t.service),
-                    L("category", key=t.category), L("status", key=t.status), t.source, t.first_response_h,
-                    t.resolution_h, t.sla_breach, t.score])
+        s.data_row([t.id, t.opened, t.cooperative, t.kecamatan,
+                    service.get(t.service) or service.setdefault(t.service, L("service", key=t.service)),
+                    category.get(t.category) or category.setdefault(t.category, L("category", key=t.category)),
+                    status.get(t.status) or status.setdefault(t.status, L("status", key=t.status)),
+                    t.source, t.first_response_h, t.resolution_h, t.sla_breach, t.score])
     s.finish(L("empty_tickets"))
 
 
