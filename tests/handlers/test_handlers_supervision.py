@@ -161,7 +161,9 @@ async def test_binaan_lists_the_pendamping_kecamatan_worst_first(app, api):
 
 async def test_laporan_sends_the_workbook_and_the_chart_through_the_outbox(app, api):
     await seeded(app)
-    await app.process_update(text_message(app.bot, CONSULTANT_ID, "/laporan 2026-10", chat=staff_chat()))
+    asked = text_message(app.bot, CONSULTANT_ID, "/laporan 2026-10", chat=staff_chat())
+    await app.process_update(asked)
+    await app.process_update(asked)  # Telegram delivers the same update again: queued once
     await svc(app).delivery.drain(20)
     docs = [c for c in api.calls("sendDocument") if c.ok]
     photos = [c for c in api.calls("sendPhoto") if c.ok]
@@ -172,7 +174,6 @@ async def test_laporan_sends_the_workbook_and_the_chart_through_the_outbox(app, 
     book = openpyxl.load_workbook(io.BytesIO(record.data))
     assert book.sheetnames == ["Ringkasan", "Koperasi", "Tiket", "Kesehatan", "Kecamatan", "Kunjungan"]
     assert len(book["Ringkasan"]._charts) >= 3
-    # the same update retried (Telegram redelivery) queues nothing new
     assert "Oktober 2026" in [m for m in api.world.events if m.kind == "photo"][-1].text
     # bad period
     await app.process_update(text_message(app.bot, CONSULTANT_ID, "/laporan kemarin", chat=staff_chat()))
@@ -234,7 +235,7 @@ async def test_card_button_starts_the_visit_in_the_private_chat(app, api):
     assert "Tanggal kunjungan" in texts_to(api, CONSULTANT_ID)[-1]
 
 
-async def test_every_setting_reaches_a_fresh_database(tmp_path):
+async def test_migration_0010_applies_to_a_fresh_database(tmp_path):
     """Migration 0010 applies on an empty database (tables used by the repository exist)."""
     db = await Database.open(tmp_path / "fresh.sqlite3")
     try:
@@ -242,3 +243,22 @@ async def test_every_setting_reaches_a_fresh_database(tmp_path):
         assert not await SupervisionRepo(db).claim("k", "report")
     finally:
         await db.close()
+
+
+async def test_follow_up_done_button_only_for_its_pendamping_or_an_admin(app, api):
+    db = svc(app).db
+    coop = await seed_cooperative(db, MANAGER_ID)
+    async with db.transaction() as tx:
+        await SupervisionRepo(tx).add_visit(cooperative_id=coop.id, pendamping_id=CONSULTANT_ID,
+                                            visited_on=date(2026, 11, 2), kind="kunjungan", findings="Kas",
+                                            followups=[("Pisahkan rekening", date(2026, 11, 9))], source_key="f")
+    await app.process_update(press(app.bot, OUTSIDER_ID, "sv:fd:1"))
+    assert popups(api)[-1] == "Hanya untuk konsultan klinik dan admin Dinas."
+    await app.process_update(press(app.bot, MANAGER_ID, "sv:fd:1"))
+    assert popups(api)[-1] == "Hanya untuk konsultan klinik dan admin Dinas."
+    assert await SupervisionRepo(db).followup(1) is not None
+    await app.process_update(press(app.bot, CONSULTANT_ID, "sv:fd:1"))
+    assert popups(api)[-1] == "Tindak lanjut ditandai selesai."
+    assert await SupervisionRepo(db).followup(1) is None
+    await app.process_update(press(app.bot, CONSULTANT_ID, "sv:fd:1"))  # pressed again
+    assert popups(api)[-1] == "Tombol ini sudah tidak berlaku."

@@ -3,6 +3,7 @@ database, empty states, privacy; and the scheduled work (monthly report across a
 weekly digest, follow-up reminders) sent once."""
 from datetime import date, datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.unit
 SMALL = sd.Scale(cooperatives=60, tickets=400, checks=120, visits=40, pendamping=3, months=4, questions=80)
 TODAY = date(2026, 11, 20)
 NOON = datetime(2026, 11, 20, 5, tzinfo=timezone.utc)  # 12:00 WIB
+ZONE = ZoneInfo("Asia/Jakarta")
 SHEETS = ["Ringkasan", "Koperasi", "Tiket", "Kesehatan", "Kecamatan", "Kunjungan"]
 
 
@@ -210,3 +212,52 @@ async def test_follow_up_reminder_to_its_pendamping_once(db, make_settings, tmp_
     assert not await svc.finish_followup(1, 3001, is_admin=False)  # not theirs
     assert await svc.finish_followup(1, 2001, is_admin=False)
     assert await SupervisionRepo(db).followups_due(date(2026, 12, 31)) != []  # the December one is still open
+
+
+async def test_a_pendamping_who_erased_their_data_leaves_the_visit_nameless(db, make_settings, tmp_path):
+    from storage.consultants import ConsultantRepo
+    settings = make_settings()
+    coop = await CooperativeRepo(db).create(dict(name="KSP Kunjung", nik=None, kind="simpan_pinjam", company=None,
+                                                 estate=None, kecamatan="Setu", members=50, fy_end_month=12), "KUNJUNG1")
+    await ConsultantRepo(db).upsert(4242, "Pendamping Hilang", "hilang_handle")
+    async with db.transaction() as tx:
+        await SupervisionRepo(tx).add_visit(cooperative_id=coop.id, pendamping_id=4242, visited_on=date(2026, 11, 3),
+                                            kind="telepon", findings="Ditelepon", source_key="x")
+    svc = service(db, settings, NOON, tmp_path)
+    book = openpyxl.load_workbook((await svc.report(periods.parse("2026-11"))).path)
+    assert rows(book["Kunjungan"])[0][4] == "Pendamping Hilang"
+    assert await SupervisionRepo(db).export_for(4242) != []
+    async with db.transaction() as tx:  # what /hapusdata runs for this journey
+        from handlers.supervision import PRIVACY_ERASE
+        await PRIVACY_ERASE(tx, 4242)
+    book = openpyxl.load_workbook((await svc.report(periods.parse("2026-11"))).path)
+    assert rows(book["Kunjungan"])[0][4] == "(pendamping tidak tercatat)"
+    assert rows(book["Kunjungan"])[0][5] == "Ditelepon"
+
+
+def test_the_command_line_writes_the_workbook_without_a_token(tmp_path, monkeypatch):
+    import asyncio
+
+    from bot.__main__ import main
+
+    path = tmp_path / "cli.sqlite3"
+
+    async def prepare():
+        database = await Database.open(path)
+        await sd.seed(database, TODAY, ZONE, sd.Scale(cooperatives=10, tickets=30, checks=8, visits=4, pendamping=2,
+                                                      months=2, questions=5))
+        await database.close()
+    asyncio.run(prepare())
+    for name in ("BOT_TOKEN", "STAFF_CHAT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_PATH", str(path))
+    monkeypatch.chdir(tmp_path)  # no developer .env
+    out = tmp_path / "out" / "laporan.xlsx"
+    assert main(["report", "--period", "2026-11", "-o", str(out), "--chart", str(tmp_path / "c.png")]) == 0
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == SHEETS and len(rows(book["Koperasi"])) == 10
+    assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
+    assert main(["report", "--period", "2026-13", "-o", str(out)]) == 2
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "missing.sqlite3"))
+    assert main(["report", "-o", str(out)]) == 2
+    assert not (tmp_path / "missing.sqlite3").exists()
