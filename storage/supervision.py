@@ -180,12 +180,25 @@ class SupervisionRepo:
             {**bounds.params(), "after": after_id, "limit": limit})
         return [tuple(r) for r in rows]
 
-    async def health_sheet(self, bounds: Bounds) -> list[dict]:
+    async def health_sheet(self, bounds: Bounds, table_version: str) -> list[dict]:
+        """Checks finished in the period. `aspects` holds the stored per-aspect scores of
+        `table_version` (JSON) when there are any; `answers` is read only when they are not."""
         rows = await self.db.fetchall(
-            "SELECT h.id, h.cooperative_id, h.kind, h.answers, h.finished_at, h.total, h.band, h.coverage, "
+            "SELECT h.id, h.cooperative_id, h.kind, h.finished_at, h.total, h.band, h.coverage, "
+            "s.scores AS aspects, CASE WHEN s.scores IS NULL THEN h.answers END AS answers, "
             "c.name AS cooperative, c.kecamatan FROM health_checks h JOIN cooperatives c ON c.id = h.cooperative_id "
-            "WHERE h.finished_at >= :a AND h.finished_at < :b ORDER BY h.finished_at, h.id", bounds.params())
+            "LEFT JOIN health_aspect_scores s ON s.check_id = h.id AND s.table_version = :tv "
+            "WHERE h.finished_at >= :a AND h.finished_at < :b ORDER BY h.finished_at, h.id",
+            {**bounds.params(), "tv": table_version})
         return _dicts(rows)
+
+    async def save_aspect_scores(self, table_version: str, scores: dict[int, str]) -> None:
+        """Per-aspect scores (JSON) of finished checks, for `table_version`."""
+        if scores:
+            await self.db.executemany(
+                "INSERT INTO health_aspect_scores (check_id, table_version, scores) VALUES (?, ?, ?) "
+                "ON CONFLICT(check_id) DO UPDATE SET table_version = excluded.table_version, scores = excluded.scores",
+                [(check_id, table_version, text) for check_id, text in scores.items()])
 
     async def visits_sheet(self, bounds: Bounds) -> list[dict]:
         rows = await self.db.fetchall(

@@ -10,6 +10,7 @@ who still consent), tickets and checks by number and cooperative.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -113,21 +114,28 @@ async def ticket_lines(repo: SupervisionRepo, bounds, office: OfficeHours, sla_h
         after = rows[-1][0]
 
 
-def health_rows(rows: list[dict], tz: tzinfo) -> list[dict]:
-    out = []
+TABLE_VERSION = hashlib.sha1(repr(TABLE).encode()).hexdigest()[:16]  # changes when the data table is corrected
+
+
+def health_rows(rows: list[dict], tz: tzinfo) -> tuple[list[dict], dict[int, str]]:
+    """Rows for the health sheet, and the per-aspect scores computed now (to be stored)."""
+    out, computed = [], {}
     for r in rows:
-        answers = json.loads(r["answers"]) if r["answers"] else {}
         row = {"id": r["id"], "finished_on": fx.local_date(r["finished_at"], tz), "cooperative": r["cooperative"],
                "cooperative_id": r["cooperative_id"], "kecamatan": r["kecamatan"], "kind": r["kind"],
                "total": float(r["total"] or 0), "band": r["band"], "coverage": float(r["coverage"] or 0),
                "aspects": {}, "red_flags": ()}
         if r["kind"] == "financial":
-            result = hf.score_financial(answers)
-            row["aspects"] = {a.id: float(a.score) for a in result.aspects}
-        else:
-            row["red_flags"] = fx.red_flags(answers)
+            if r["aspects"]:
+                row["aspects"] = json.loads(r["aspects"])
+            else:
+                result = hf.score_financial(json.loads(r["answers"]) if r["answers"] else {})
+                row["aspects"] = {a.id: float(a.score) for a in result.aspects}
+                computed[r["id"]] = json.dumps(row["aspects"])
+        elif r["answers"]:
+            row["red_flags"] = fx.red_flags(json.loads(r["answers"]))
         out.append(row)
-    return out
+    return out, computed
 
 
 async def build(db: Executor, period: Period, *, office: OfficeHours, sla_hours: float, now: datetime,
@@ -142,7 +150,8 @@ async def build(db: Executor, period: Period, *, office: OfficeHours, sla_hours:
     kpis = await repo.kpis(bounds)
     coops = await repo.cooperatives_sheet(bounds)
     tickets = await ticket_lines(repo, bounds, office, sla_hours, now, period)
-    checks = health_rows(await repo.health_sheet(bounds), tz)
+    checks, computed = health_rows(await repo.health_sheet(bounds, TABLE_VERSION), tz)
+    await repo.save_aspect_scores(TABLE_VERSION, computed)
     visits = await repo.visits_sheet(bounds)
     since = to_utc_text(datetime.combine(as_of - timedelta(days=cfg.curative_days), datetime.min.time(), tzinfo=tz))
     facts = {f.id: f for f in fx.build_facts(await repo.risk_inputs(None, since, as_of_utc, fx.RED_FLAG_QUESTIONS), as_of, tz)}

@@ -49,6 +49,16 @@ CREATE TABLE risk_snapshots (
     taken_at        TEXT NOT NULL
 );
 
+-- Each finished financial check's score per aspect, as the health scoring gives it for the
+-- data table of `table_version` (a finished check's answers never change; a corrected table
+-- gets a new version and the scores are computed again). The report reads it instead of
+-- re-scoring thousands of checks every time.
+CREATE TABLE health_aspect_scores (
+    check_id       INTEGER PRIMARY KEY REFERENCES health_checks(id) ON DELETE CASCADE,
+    table_version  TEXT NOT NULL,
+    scores         TEXT NOT NULL              -- JSON: aspect id -> points
+);
+
 CREATE INDEX tickets_created ON tickets(created_at);
 CREATE INDEX tickets_cooperative_created ON tickets(cooperative_id, created_at);
 CREATE INDEX tickets_curative ON tickets(service, created_at);

@@ -261,3 +261,19 @@ def test_the_command_line_writes_the_workbook_without_a_token(tmp_path, monkeypa
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "missing.sqlite3"))
     assert main(["report", "-o", str(out)]) == 2
     assert not (tmp_path / "missing.sqlite3").exists()
+
+
+async def test_aspect_scores_are_computed_once_per_data_table(db, seeded, tmp_path):
+    from bot.supervision.report import TABLE_VERSION
+    svc = service(db, seeded, NOON, tmp_path)
+    october = periods.parse("2026-10")
+    first = await svc.report(october)
+    fin = [h for h in first.data.health if h["kind"] == "financial"]
+    repo = SupervisionRepo(db)
+    cached = [r for r in await repo.health_sheet(october.bounds(seeded.tz), TABLE_VERSION) if r["kind"] == "financial"]
+    assert fin and all(r["aspects"] and r["answers"] is None for r in cached)
+    second = await svc.report(october)
+    assert [h["aspects"] for h in second.data.health] == [h["aspects"] for h in first.data.health]
+    # a corrected data table (another version) is scored again
+    stale = await repo.health_sheet(october.bounds(seeded.tz), "another-version")
+    assert all(r["aspects"] is None and r["answers"] for r in stale if r["kind"] == "financial")
