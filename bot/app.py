@@ -24,6 +24,7 @@ from bot.broadcasts.service import BroadcastService
 from bot.calendar.meetings import MeetingService
 from bot.calendar.reminders import Clock, ReminderService
 from bot.core.clinic_bot import ClinicBot
+from bot.core.conversations import Conversations
 from bot.core.delivery import DeliveryWorker
 from bot.core.http import AiohttpRequest
 from bot.core.journeys import Journeys
@@ -32,7 +33,11 @@ from bot.core.ratelimit import TelegramFloodLimiter
 from bot.core.services import SERVICES_KEY, Services, get_services
 from bot.core.settings import Settings
 from bot.core.texts import Texts
+from bot.health.checks import HealthChecks
+from bot.onboarding.accounts import Accounts
+from bot.privacy.service import Privacy
 from bot.supervision.service import SupervisionService
+from bot.triage.desk import Desk
 from bot.triage.service import shipped_knowledge
 from handlers import (ask, broadcasts, health, meetings, membership, onboarding, privacy, profile, reminders,
                       router, staff, supervision, tickets_manager, tickets_staff)
@@ -121,15 +126,20 @@ async def build_services(settings: Settings, bot: Bot, journeys: Journeys) -> Se
     texts, outbox = Texts(settings.default_language), Outbox(db, worker.wake)
     clock = Clock(settings.clock_start)
     tz = settings.tz
+    knowledge = await asyncio.to_thread(shipped_knowledge)  # about half a second, once per process
     return Services(
         settings=settings, db=db, texts=texts, outbox=outbox, delivery=worker, journeys=journeys, clock=clock,
-        knowledge=await asyncio.to_thread(shipped_knowledge),  # about half a second, once per process
+        conversations=Conversations(db), accounts=Accounts(db, settings.default_language),
+        privacy=Privacy(db, journeys.export_sections, journeys.erase_steps),
+        knowledge=knowledge, desk=Desk(db, knowledge),
         reminders=ReminderService(db, outbox, texts, tz, clock, settings.staff_chat_id,
                                   first_question_next_morning=settings.first_question_next_morning,
                                   staff_alert_grace=timedelta(days=settings.staff_alert_grace_days)),
         meetings=MeetingService(db, outbox, texts, tz, clock),
         broadcasts=BroadcastService(db, outbox, texts, default_language=settings.default_language,
+                                    staff_chat_id=settings.staff_chat_id,
                                     today=lambda: datetime.now(tz).date()),
+        health=HealthChecks(db, outbox, texts, settings),
         supervision=SupervisionService(db, outbox, texts, settings, clock),
     )
 

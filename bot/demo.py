@@ -58,8 +58,9 @@ class DemoTerminal:
     """Prints what the bot sends and turns typed lines into what the personas do."""
 
     def __init__(self, api: FakeBotApi, manager: FakeUser, consultants: dict[str, FakeUser],
-                 admin: FakeUser, staff: FakeGroup, echo: bool) -> None:
+                 admin: FakeUser, staff: FakeGroup, echo: bool, files_dir: Path | None = None) -> None:
         self.api = api
+        self.files_dir = files_dir  # where photos and documents the bot sends are saved, to open
         self.manager, self.consultants, self.admin, self.staff = manager, consultants, admin, staff
         self.persona = manager
         self.in_group = False
@@ -85,7 +86,8 @@ class DemoTerminal:
         note = " (diedit / edited)" if message.edited else ""
         print(f"\n--- Bot -> {target} #{message.message_id}{note} ---")
         if message.kind not in ("text", "service"):
-            print(f"[{message.kind}]")
+            saved = self.save_file(message)
+            print(f"[{message.kind}]" + (f" disimpan di / saved to {saved}" if saved else ""))
         if message.text:
             print(message.text)
         number = 0
@@ -101,6 +103,32 @@ class DemoTerminal:
 
     def known_chats(self) -> set[int]:
         return {self.manager.id, self.admin.id, self.staff.id, *(c.id for c in self.consultants.values())}
+
+    def save_file(self, message: BotMessage) -> Path | None:
+        """A photo or document the bot sent, written to a file the demo user can open."""
+        media = message.raw.get(message.kind) if message.raw else None
+        if isinstance(media, list):  # a photo: the largest size
+            media = media[-1] if media else None
+        record = self.api.world.files.get(media.get("file_id")) if isinstance(media, dict) else None
+        if record is None or self.files_dir is None:
+            return None
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        path = self.files_dir / f"{message.message_id}-{Path(record.file_name or record.file_path).name}"
+        path.write_bytes(record.data)
+        return path
+
+    def prompt(self) -> str:
+        """Who is typing, so the demo user never wonders: 'Sari (pengurus) > '."""
+        if self.persona is self.admin and not self.in_group:
+            role = "admin Dinas"
+        elif self.persona is self.manager:
+            role = "pengurus / manager"
+        elif self.persona is self.admin:
+            role = "admin, grup staf"
+        else:
+            role = "konsultan, grup staf"
+        topic = f", topik {self.thread_id}" if self.in_group and self.thread_id else ""
+        return f"{self.persona.first_name} ({role}{topic})> "
 
     def show_rejections(self) -> None:
         rejected = self.api.rejected()
@@ -127,7 +155,7 @@ class DemoTerminal:
         if not line:
             return True
         if self.echo:
-            print(f"{self.persona.first_name}> {line}", flush=True)
+            print(f"{self.prompt()}{line}", flush=True)
         try:
             return await self._dispatch(line)
         except (LookupError, RuntimeError, ValueError, TimeoutError) as exc:
@@ -238,7 +266,7 @@ async def run_demo(database_path: Path, forum: bool = True) -> None:
         staff = api.add_group(STAFF_CHAT_ID, "Klinik Koperasi - Konsultan", forum=forum,
                               members=[budi], admins=[rina])
         terminal = DemoTerminal(api, manager, {"budi": budi, "rina": rina}, rina, staff,
-                                echo=not sys.stdin.isatty())
+                                echo=not sys.stdin.isatty(), files_dir=database_path.parent / "demo-files")
         api.on_bot_message(terminal.show)
         database_path.parent.mkdir(parents=True, exist_ok=True)
         settings = Settings(_env_file=None, bot_token=DEMO_TOKEN, staff_chat_id=STAFF_CHAT_ID,
@@ -253,11 +281,15 @@ async def run_demo(database_path: Path, forum: bool = True) -> None:
             terminal.show_rejections()
             queue: asyncio.Queue[str | None] = asyncio.Queue()
             _start_reader(asyncio.get_running_loop(), queue)
+            if not terminal.echo:
+                print(terminal.prompt(), end="", flush=True)
             while (line := await queue.get()) is not None:
                 if not await terminal.handle(line):
                     break
                 await api.settle(quiet=IDLE_WAIT if terminal.echo else 0.2)
                 terminal.show_rejections()
+                if not terminal.echo:
+                    print(terminal.prompt(), end="", flush=True)
             await api.settle(quiet=IDLE_WAIT)
             terminal.show_rejections()
         print("Sampai jumpa / goodbye.", flush=True)

@@ -7,24 +7,19 @@ against the triage row's owner. "faq:h:<page>", "faq:c:<category>:<page>", "faq:
 """
 from __future__ import annotations
 
-import logging
-
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.core.buttons import Button, Keyboard, callback
+from bot.core.buttons import Button, Callback, Keyboard, callback, parse_callback
 from bot.core.services import get_services
+from bot.triage.desk import export_questions, forget_questions
 from bot.triage.service import (MAX_QUESTION, PAGE_SIZE, Knowledge, category_title, entry_title, paginate,
                                 render_entry)
-from handlers.common import Context, edit_or_reply, label, lang, reply, t
+from handlers.common import Context, drop_buttons, edit_or_reply, label, lang, reply, t
 from handlers.tickets_manager import begin_ticket
 from knowledge.loader import Entry
-from storage.cooperatives import CooperativeRepo
-from storage.db import Database
-from storage.triage import Triage, TriageRepo
+from storage.triage import Triage
 
-log = logging.getLogger(__name__)
 CATEGORIES_PER_PAGE = 8
 
 
@@ -46,13 +41,8 @@ async def triage(update: Update, context: Context) -> bool:
         await reply(update, context, t(context, lang_, "ask.too_long", limit=MAX_QUESTION, length=len(question)))
         return True
     knowledge = knowledge_of(context)
-    decision = knowledge.decide(question)
-    db = get_services(context).db
-    membership = await CooperativeRepo(db).membership(user.id)
-    triage_id = await TriageRepo(db).create(
-        user_id=user.id, cooperative_id=membership.cooperative_id if membership else None,
-        question=question, normalized=decision.normalized, ranked=list(decision.ranked),
-        confident=decision.confident, shown_entry=decision.entry.id if decision.entry else None)
+    asked = await get_services(context).desk.ask(user.id, question)
+    decision, triage_id = asked.decision, asked.triage_id
     if decision.entry is not None:
         await reply(update, context, render_entry(get_services(context).texts, lang_, decision.entry),
                     answer_keyboard(context, lang_, triage_id, decision.entry, knowledge))
@@ -82,16 +72,14 @@ def answer_keyboard(context: Context, lang_: str, triage_id: int, entry: Entry, 
 
 async def on_ask_button(update: Update, context: Context) -> None:
     query = update.callback_query
-    parts = (query.data or "").split(":")
-    action = parts[1] if len(parts) > 1 else ""
+    data = parse_callback(query.data) or Callback("ask", "")
+    action = data.action
     lang_ = await lang(update, context)
-    row = None
-    if len(parts) > 2 and parts[2].isdigit():
-        row = await TriageRepo(get_services(context).db).owned(int(parts[2]), update.effective_user.id)
+    row = await get_services(context).desk.owned(data.int_arg(0), update.effective_user.id)
     if row is None:  # someone else's question, a made-up id, or erased data: change nothing
         await query.answer(label(context, lang_, "common.stale_button"))
         return
-    entry_id = parts[3] if len(parts) > 3 else None
+    entry_id = data.arg(1)
     if action in ("e", "r"):
         await _show_candidate(update, context, lang_, row, entry_id, in_place=action == "e")
     elif action == "ok":
@@ -107,12 +95,11 @@ async def on_ask_button(update: Update, context: Context) -> None:
 async def _show_candidate(update: Update, context: Context, lang_: str, row: Triage, entry_id: str | None,
                           in_place: bool) -> None:
     knowledge = knowledge_of(context)
-    entry = knowledge.entry(entry_id or "")
+    entry = await get_services(context).desk.show(row, entry_id)
     if entry is None:
         await update.callback_query.answer(label(context, lang_, "ask.faq_gone"))
         return
     await update.callback_query.answer()
-    await TriageRepo(get_services(context).db).set_shown(row.id, row.user_id, entry.id)
     html = render_entry(get_services(context).texts, lang_, entry)
     keyboard = answer_keyboard(context, lang_, row.id, entry, knowledge)
     if in_place:  # the candidates' message becomes the answer
@@ -122,35 +109,25 @@ async def _show_candidate(update: Update, context: Context, lang_: str, row: Tri
 
 
 async def _answered(update: Update, context: Context, lang_: str, row: Triage, entry_id: str | None) -> None:
-    entry = knowledge_of(context).entry(entry_id or "")
-    await TriageRepo(get_services(context).db).set_feedback(
-        row.id, row.user_id, "answered", entry.id if entry else row.shown_entry)
+    await get_services(context).desk.answered(row, entry_id)
     await update.callback_query.answer(label(context, lang_, "ask.thanks_toast"))
-    await _drop_buttons(update)
+    await drop_buttons(update)
     await reply(update, context, t(context, lang_, "ask.thanks"))
 
 
 async def _unhelpful(update: Update, context: Context, lang_: str, row: Triage) -> None:
-    await TriageRepo(get_services(context).db).set_feedback(row.id, row.user_id, "unhelpful")
+    await get_services(context).desk.unhelpful(row)
     await update.callback_query.answer()
-    await _drop_buttons(update)
+    await drop_buttons(update)
     await reply(update, context, t(context, lang_, "ask.unhelpful"), [[_consultant_button(context, lang_, row.id)]])
 
 
 async def _to_consultant(update: Update, context: Context, lang_: str, row: Triage) -> None:
     """Hand the question to the ticket flow (handlers/tickets_manager.begin_ticket)."""
-    await TriageRepo(get_services(context).db).set_feedback(row.id, row.user_id, "consultant")
+    await get_services(context).desk.to_consultant(row)
     await update.callback_query.answer()
-    await _drop_buttons(update)
+    await drop_buttons(update)
     await begin_ticket(update, context, question=row.question, triage_id=row.id)
-
-
-async def _drop_buttons(update: Update) -> None:
-    """Feedback given: remove the buttons so the same message is not answered twice."""
-    try:
-        await update.callback_query.edit_message_reply_markup(reply_markup=None)
-    except TelegramError as exc:
-        log.info("could not remove buttons: %s", exc)
 
 
 # ---- /faq browsing ---------------------------------------------------------------------------
@@ -225,17 +202,17 @@ def _entry_keyboard(context: Context, lang_: str, knowledge: Knowledge, entry: E
 async def on_faq_button(update: Update, context: Context) -> None:
     """Browsing is public FAQ content: anyone may press, in any chat; the message is edited."""
     query = update.callback_query
-    parts = (query.data or "").split(":")
+    data = parse_callback(query.data) or Callback("faq", "")
     lang_ = await lang(update, context)
     knowledge = knowledge_of(context)
-    action = parts[1] if len(parts) > 1 else ""
+    action = data.action
     shown: tuple[str, Keyboard] | None = None
     if action == "h":
-        shown = _home(context, lang_, knowledge, _int(parts, 2))
-    elif action == "c" and len(parts) > 2:
-        shown = _category(context, lang_, knowledge, parts[2], _int(parts, 3))
-    elif action == "e" and len(parts) > 2:
-        entry = knowledge.entry(parts[2])
+        shown = _home(context, lang_, knowledge, data.int_arg(0) or 0)
+    elif action == "c" and data.args:
+        shown = _category(context, lang_, knowledge, data.args[0], data.int_arg(1) or 0)
+    elif action == "e" and data.args:
+        entry = knowledge.entry(data.args[0])
         if entry is not None:
             shown = (render_entry(get_services(context).texts, lang_, entry),
                      _entry_keyboard(context, lang_, knowledge, entry))
@@ -246,22 +223,7 @@ async def on_faq_button(update: Update, context: Context) -> None:
     await edit_or_reply(update, context, *shown)
 
 
-def _int(parts: list[str], index: int) -> int:
-    try:
-        return int(parts[index])
-    except (IndexError, ValueError):
-        return 0
-
-
-# ---- privacy (UU PDP): what this journey stores about a user ---------------------------------
-async def export_questions(db: Database, user_id: int) -> tuple[str, object]:
-    return "faq_questions", [r.as_dict() for r in await TriageRepo(db).for_user(user_id)]
-
-
-async def forget_questions(db: Database, user_id: int) -> None:
-    await TriageRepo(db).forget_user(user_id)
-
-
+# privacy (UU PDP): what this journey stores about a user (bot/triage/desk.py)
 PRIVACY_EXPORT = export_questions
 PRIVACY_ERASE = forget_questions
 

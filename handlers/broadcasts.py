@@ -15,15 +15,16 @@ from telegram import MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.broadcasts.service import (PROGRESS_KIND, Audience, BroadcastService, Draft, InvalidText, clean_html)
-from bot.core.buttons import Button, callback, grid
+from bot.broadcasts.service import (PROGRESS_KIND, RESPONSE_PREFIX, RESPONSE_SETS, Audience, BroadcastService, Draft,
+                                    InvalidText, ReplyFrom, clean_html, forget_responses)
+from bot.core.buttons import Button, callback, grid, parse_callback
 from bot.core.delivery import DeliveryHooks
 from bot.core.domain import COOPERATIVE_KINDS, KECAMATAN
 from bot.calendar.obligations import format_date
 from bot.core import jobs
 from bot.core.services import SERVICES_KEY, get_services
 from bot.core.when import parse_when
-from handlers.common import Context, edit_or_reply, is_admin, is_staff_chat, label, lang, reply, say, t
+from handlers.common import Context, edit_or_reply, is_admin, is_staff_chat, label, lang, markup, reply, say, t
 from handlers.flows import current_flow, end_flow, flow, save_flow, start_flow
 from storage.broadcasts import RECIPIENT_KIND
 from storage.flows import FlowState
@@ -79,7 +80,9 @@ async def siaran(update: Update, context: Context) -> None:
     await start_flow(update, context, FLOW, "text", {"key": secrets.token_hex(8)})
     keyboard = [[Button(label(context, lang_, "broadcasts.btn_cancel_scheduled", id=s["id"]),
                         callback("bc", "cancel", s["id"]))] for s in scheduled]
-    await reply(update, context, t(context, lang_, "broadcasts.ask_text", scheduled=scheduled), keyboard)
+    answers = await service(context).response_summary()
+    await reply(update, context, t(context, lang_, "broadcasts.ask_text", scheduled=scheduled, answers=answers),
+                keyboard)
 
 
 @flow(FLOW)
@@ -158,29 +161,36 @@ async def _preview(update: Update, context: Context, state: FlowState) -> None:
     message = update.effective_message
     thread = message.message_thread_id if message and message.is_topic_message else None
     # The broadcast exactly as recipients get it (not split: the outbox sends it whole), then the figures.
+    responses = state.data.get("responses")
+    sample = bsvc.response_keyboard(lang_, 0, responses)  # as recipients see them (inert here)
     await context.bot.send_message(update.effective_chat.id, bsvc.message_html(lang_, state.data["body"]),
-                                   message_thread_id=thread)
+                                   message_thread_id=thread, reply_markup=markup(sample) if sample else None)
     keyboard = [[Button(label(context, lang_, "broadcasts.btn_edit_text"), "bc:edit:text"),
                  Button(label(context, lang_, "broadcasts.btn_edit_audience"), "bc:edit:aud")],
+                [Button(label(context, lang_, "broadcasts.btn_responses", responses=responses), "bc:resp")],
                 [Button(label(context, lang_, "common.btn_cancel"), "bc:stop")]]
     if count:
         keyboard.insert(0, [Button(label(context, lang_, "broadcasts.btn_send_now"), "bc:now"),
                             Button(label(context, lang_, "broadcasts.btn_schedule"), "bc:sched")])
     await reply(update, context, t(context, lang_, "broadcasts.preview",
-                                   audience=_audience_label(context, lang_, audience), count=count), keyboard)
+                                   audience=_audience_label(context, lang_, audience), count=count,
+                                   responses=responses), keyboard)
 
 
 # --------------------------------------------------------------------------- buttons
 
 STEP_OF_ACTION = {"aud": ("audience",), "kec": ("audience_kecamatan",), "kind": ("audience_kind",),
-                  "now": ("preview",), "sched": ("preview",), "edit": ("preview",), "yes": ("confirm_schedule",)}
+                  "now": ("preview",), "sched": ("preview",), "edit": ("preview",), "resp": ("preview",),
+                  "yes": ("confirm_schedule",)}
+RESPONSE_CYCLE = (None, *RESPONSE_SETS)  # "bc:resp" steps through: none, attend, register
 
 
 async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if not await _admin_or_refuse(update, context):
         return
-    _, action, arg = (query.data.split(":", 2) + ["", ""])[:3]
+    data = parse_callback(query.data, maxsplit=1)
+    action, arg = (data.action, data.arg(0, "")) if data else ("", "")
     lang_ = await lang(update, context)
     if action == "cancel":
         await _cancel_scheduled(update, context, arg)
@@ -218,6 +228,12 @@ async def on_button(update: Update, context: Context) -> None:
             await edit_or_reply(update, context, t(context, lang_, "broadcasts.ask_text", scheduled=[]))
         else:
             await _ask_audience(update, context, edit=True)
+    elif action == "resp":
+        now = state.data.get("responses")
+        state.data["responses"] = RESPONSE_CYCLE[(RESPONSE_CYCLE.index(now) + 1) % len(RESPONSE_CYCLE)] \
+            if now in RESPONSE_CYCLE else None
+        await save_flow(context, state)
+        await _preview(update, context, state)
     elif action == "sched":
         state.step = "when"
         await save_flow(context, state)
@@ -242,7 +258,7 @@ async def _send(update: Update, context: Context, state: FlowState, lang_: str) 
     draft = Draft(created_by=update.effective_user.id, body_html=state.data["body"], audience=audience,
                   origin_chat_id=update.effective_chat.id,
                   origin_thread_id=message.message_thread_id if message and message.is_topic_message else None,
-                  compose_key=state.data["key"])
+                  compose_key=state.data["key"], responses=state.data.get("responses"))
     when = datetime.fromisoformat(state.data["when"]) if state.step == "confirm_schedule" else None
     broadcast_id = await service(context).create(draft, when)
     await end_flow(update, context)
@@ -270,6 +286,45 @@ async def _cancel_scheduled(update: Update, context: Context, arg: str) -> None:
         await reply(update, context, t(context, lang_, "broadcasts.cannot_cancel", id=int(arg)))
 
 
+# --------------------------------------------------------------------------- managers answer
+
+async def on_response(update: Update, context: Context) -> None:
+    """A manager's response button under a broadcast (checked against the message it came on)."""
+    query = update.callback_query
+    data = parse_callback(query.data)
+    lang_ = await lang(update, context)
+    broadcast_id = data.int_arg(0) if data else None
+    choice = data.arg(1) if data else None
+    message_id = query.message.message_id if query.message else None
+    if broadcast_id is None or choice is None or not await service(context).respond(
+            update.effective_user.id, update.effective_chat.id, message_id, broadcast_id, choice):
+        await query.answer(label(context, lang_, "common.stale_button"))
+        return
+    await query.answer(label(context, lang_, "broadcasts.response_recorded", choice=choice), show_alert=False)
+
+
+async def on_reply(update: Update, context: Context) -> None:
+    """A Telegram reply to a broadcast reaches the office (even inside a flow), not the FAQ."""
+    message = update.effective_message
+    replied = message.reply_to_message if message else None
+    if replied is None or update.effective_user is None:
+        return
+    bsvc = service(context)
+    broadcast_id = await bsvc.broadcast_replied_to(update.effective_chat.id, replied.message_id)
+    if broadcast_id is None:
+        return  # a reply to something else: the other journeys decide
+    accounts = get_services(context).accounts
+    user = update.effective_user
+    coop = await accounts.cooperative_of(user.id)
+    sender = ReplyFrom(user.id, user.full_name, coop.name if coop else None, coop.kecamatan if coop else None)
+    if await bsvc.relay_reply(broadcast_id, sender, update.effective_chat.id, message.message_id,
+                              message.text_html if message.text else None):
+        await say(update, context, "broadcasts.reply_forwarded")
+    else:
+        await say(update, context, "broadcasts.reply_no_office")
+    raise ApplicationHandlerStop
+
+
 # --------------------------------------------------------------------------- scheduling
 
 async def _release(context: Context) -> None:
@@ -290,7 +345,7 @@ def schedule_job(app: Application, broadcast_id: int, when: datetime) -> None:
 async def setup(app: Application) -> None:
     svc = app.bot_data[SERVICES_KEY]
     bsvc = svc.broadcasts
-    svc.delivery.register(RECIPIENT_KIND, DeliveryHooks(sent=lambda row, _mid: bsvc.on_recipient_done(row),
+    svc.delivery.register(RECIPIENT_KIND, DeliveryHooks(sent=bsvc.on_recipient_sent,
                                                         failed=lambda row, _err: bsvc.on_recipient_done(row)))
     svc.delivery.register(PROGRESS_KIND, DeliveryHooks(sent=bsvc.on_progress_sent))
     await bsvc.resume()
@@ -309,9 +364,14 @@ async def teardown(app: Application) -> None:
 HANDLERS = [
     CommandHandler("siaran", siaran),
     CallbackQueryHandler(on_button, pattern=r"^bc:"),
+    CallbackQueryHandler(on_response, pattern=rf"^{RESPONSE_PREFIX}:"),
+    # Group -2: a reply to a broadcast is the office's, before any flow or journey takes it.
+    (MessageHandler(filters.ChatType.PRIVATE & filters.REPLY & ~filters.COMMAND & filters.UpdateType.MESSAGE,
+                    on_reply), -2),
     # Group -1: before the staff journeys, and it stops the update when it took it.
     (MessageHandler(filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
                     on_staff_group_message), -1),
 ]
 # Not in the private menu: managers must not see it; admins type it.
 STAFF_COMMANDS = ["siaran"]
+PRIVACY_ERASE = forget_responses

@@ -12,7 +12,6 @@ from telegram.ext import ContextTypes
 from bot.core.buttons import Keyboard
 from bot.core.services import Services, get_services
 from bot.core.texts import split_message
-from storage.users import UserRepo
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +31,7 @@ def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
 
 
 async def language_of(context: Context, user_id: int | None) -> str:
-    svc = get_services(context)
-    if user_id is None:
-        return svc.settings.default_language
-    user = await UserRepo(svc.db).find(user_id)
-    return (user.language if user and user.language else None) or svc.settings.default_language
+    return await get_services(context).accounts.language_of(user_id)
 
 
 async def lang(update: Update, context: Context) -> str:
@@ -85,6 +80,18 @@ async def edit_or_reply(update: Update, context: Context, html: str, keyboard: K
                 return
             log.info("edit failed (%s); sending a new message", exc)
     await reply(update, context, html, keyboard)
+
+
+async def drop_buttons(update: Update, context: Context | None = None, message_id: int | None = None) -> None:
+    """Remove a message's buttons so it cannot be answered twice: the pressed message (after a
+    press that settles it), or `message_id` in the update's chat. Failing is harmless: logged."""
+    try:
+        if message_id is not None and context is not None and update.effective_chat is not None:
+            await context.bot.edit_message_reply_markup(update.effective_chat.id, message_id, reply_markup=None)
+        elif update.callback_query is not None:
+            await update.callback_query.edit_message_reply_markup(reply_markup=None)
+    except TelegramError as exc:
+        log.info("could not remove buttons: %s", exc)
 
 
 def is_private(update: Update) -> bool:

@@ -10,39 +10,37 @@ ct (manager: consultation), tk (staff: open a preventive ticket from an alert).
 from __future__ import annotations
 
 import asyncio
-import logging
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.health import alerts as service
+from bot.core.buttons import Button, Callback, Keyboard, callback, parse_callback
+from bot.core.services import get_services
 from bot.health import flow as hf
-from bot.core.buttons import Button, Keyboard, callback
-from bot.core.domain import SAVINGS_AND_LOANS_KINDS
+from bot.health.alerts import TicketsUnavailable
+from bot.health.chart import render_chart
+from bot.health.checks import HealthChecks, export_checks, forget_checks
 from bot.health.governance import GOVERNANCE_QUESTIONS
 from bot.health.scoring import HEALTH_STEPS, Band, problem_question
-from bot.health.chart import render_chart
-from bot.core.services import get_services
 from bot.triage.service import entry_title
-from handlers.common import (Context, edit_or_reply, is_consultant, is_private, is_staff_chat, label, lang, reply,
-                             say, t, text_input)
+from handlers.common import (Context, drop_buttons, edit_or_reply, is_consultant, is_private, is_staff_chat, label,
+                             lang, reply, say, t, text_input)
 from handlers.flows import current_flow, end_flow, flow, save_flow
 from handlers.tickets_manager import begin_ticket
-from storage.cooperatives import Cooperative, CooperativeRepo
-from storage.db import Database
+from storage.cooperatives import Cooperative
 from storage.flows import FlowState
-from storage.health import HealthCheck, HealthRepo
+from storage.health import HealthCheck
 
-log = logging.getLogger(__name__)
 FLOW = "health"
+# /batal mid check: the answers are already stored, so say so and how to go on
+FLOW_CANCELLED = {FLOW: "health.cancelled_kept"}
 PRIVATE = filters.ChatType.PRIVATE
 _STEP = {s.id: s for s in HEALTH_STEPS}
 _QUESTION = {q.id: q for q in GOVERNANCE_QUESTIONS}
 
 
-def repo(context: Context) -> HealthRepo:
-    return HealthRepo(get_services(context).db)
+def checks(context: Context) -> HealthChecks:
+    return get_services(context).health
 
 
 # ---- starting and resuming -------------------------------------------------------------------
@@ -60,25 +58,22 @@ async def begin(update: Update, context: Context, kind: str) -> None:
     if not is_private(update):
         await say(update, context, "health.private_only")
         return
-    user_id = update.effective_user.id
-    coop = await CooperativeRepo(get_services(context).db).cooperative_of(user_id)
+    opening = await checks(context).open(update.effective_user.id, kind)
+    coop, check = opening.cooperative, opening.check
     if coop is None:
         await say(update, context, "health.need_cooperative")
         return
     lang_ = await lang(update, context)
-    if kind == hf.FINANCIAL and coop.kind not in SAVINGS_AND_LOANS_KINDS:
+    if not opening.eligible:
         await reply(update, context, t(context, lang_, "health.not_savings_loans", cooperative=coop.name, kind=coop.kind),
                     [[Button(label(context, lang_, "health.btn_governance"), callback("hc", "go", hf.GOVERNANCE))]])
         return
-    check = await repo(context).unfinished(user_id, kind)
-    if check is not None and check.cooperative_id == coop.id and check.answers:
+    if opening.resumable:
         await reply(update, context, t(context, lang_, "health.resume_offer", kind=kind,
                                        answered=hf.answered_count(kind, check.answers), total=len(hf.step_ids(kind))),
                     [[Button(label(context, lang_, "health.btn_resume"), callback("hc", "resume", check.id)),
                       Button(label(context, lang_, "health.btn_restart"), callback("hc", "restart", check.id))]])
         return
-    if check is None or check.cooperative_id != coop.id:
-        check = await repo(context).create(coop.id, user_id, kind)
     await start(update, context, coop, check, intro=True)
 
 
@@ -90,14 +85,18 @@ async def start(update: Update, context: Context, coop: Cooperative, check: Heal
     await ask(update, context, check)
 
 
-async def ask(update: Update, context: Context, check: HealthCheck) -> None:
-    """Ask the first unanswered step, or finish when there is none."""
+async def ask(update: Update, context: Context, check: HealthCheck, echo: str | None = None) -> None:
+    """Ask the first unanswered step, or finish when there is none. `echo`: the previous
+    answer as understood ("Kas dan bank: Rp 8.500.000.000 ✓"), shown above the question."""
     prompt = hf.next_prompt(check.kind, check.answers)
     if prompt is None:
+        if echo:
+            await reply(update, context, echo)
         await finish(update, context, check)
         return
     lang_ = await lang(update, context)
-    await keyed_reply(update, context, check, prompt, question_html(context, lang_, prompt),
+    html = question_html(context, lang_, prompt)
+    await keyed_reply(update, context, check, prompt, f"{echo}\n\n{html}" if echo else html,
                       step_keyboard(context, lang_, check, prompt))
 
 
@@ -110,10 +109,7 @@ async def keyed_reply(update: Update, context: Context, check: HealthCheck, prom
     old = state.data.get("msg") if state and state.name == FLOW else None
     pressed = update.callback_query.message.message_id if update.callback_query and update.callback_query.message else None
     if old and old != pressed:
-        try:
-            await context.bot.edit_message_reply_markup(chat_id, old, reply_markup=None)
-        except TelegramError as exc:
-            log.info("could not remove old step buttons: %s", exc)
+        await drop_buttons(update, context, old)
     sent = await reply(update, context, html, keyboard)
     await save_flow(context, FlowState(chat_id, update.effective_user.id, FLOW, prompt.step_id,
                                        {"check_id": check.id, "msg": sent.message_id if sent else None}))
@@ -146,15 +142,9 @@ def step_keyboard(context: Context, lang_: str, check: HealthCheck, prompt: hf.P
 
 
 # ---- answers -----------------------------------------------------------------------------------
-async def _live_check(update: Update, context: Context, check_id: object) -> HealthCheck | None:
+async def _live_check(update: Update, context: Context, check_id: int | None) -> HealthCheck | None:
     """The user's own unfinished check with this id, or None (stale, forged or finished)."""
-    try:
-        check = await repo(context).find(int(check_id))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    if check is None or check.finished or check.user_id != update.effective_user.id:
-        return None
-    return check
+    return await checks(context).live(check_id, update.effective_user.id)
 
 
 @flow(FLOW)
@@ -198,63 +188,71 @@ def problem_html(context: Context, lang_: str, step_id: str, problem: hf.Problem
 
 async def record(update: Update, context: Context, check: HealthCheck, prompt: hf.Prompt, value: object,
                  pressed: bool = False) -> None:
-    answers = {**check.answers, prompt.step_id: hf.encode(value)}  # type: ignore[arg-type]
-    await repo(context).save_answers(check.id, answers)
-    check = await repo(context).get(check.id)
+    check = await checks(context).record(check, prompt.step_id, value)
+    lang_ = await lang(update, context)
+    title = _QUESTION[prompt.step_id].text(lang_) if prompt.kind == hf.GOVERNANCE else _STEP[prompt.step_id].label(lang_)
+    understood = t(context, lang_, "health.answered", label=title,
+                   value=hf.shown_value(prompt.kind, prompt.step_id, value, lang_))
     if pressed:  # show the answer in place of the buttons, so they cannot be pressed twice
-        lang_ = await lang(update, context)
-        title = _QUESTION[prompt.step_id].text(lang_) if prompt.kind == hf.GOVERNANCE else _STEP[prompt.step_id].label(lang_)
-        await edit_or_reply(update, context, t(context, lang_, "health.answered", label=title,
-                                               value=hf.shown_value(prompt.kind, prompt.step_id, value, lang_)))
-    await ask(update, context, check)
+        await edit_or_reply(update, context, understood)
+        await ask(update, context, check)
+    else:  # a typed figure is echoed as understood ("Rp 8.500.000.000 ✓") above the next question
+        await ask(update, context, check, echo=understood)
 
 
 async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
-    parts = (query.data or "").split(":")
-    action = parts[1] if len(parts) > 1 else ""
+    data = parse_callback(query.data) or Callback("hc", "")
+    action = data.action
     lang_ = await lang(update, context)
     if action == "tk":
-        await _open_ticket(update, context, parts)
+        await _open_ticket(update, context, data)
         return
     if not is_private(update):
         await query.answer(label(context, lang_, "health.stale"))
         return
-    if action == "go" and len(parts) > 2 and parts[2] in hf.KINDS:
+    if action == "go" and data.arg(0) in hf.KINDS:
         await query.answer()
-        await _drop_buttons(update)
-        await begin(update, context, parts[2])
+        await drop_buttons(update)
+        await begin(update, context, data.arg(0))
         return
     if action == "ct":
-        await _consult(update, context, parts)
+        await _consult(update, context, data)
         return
-    check = await _live_check(update, context, parts[2] if len(parts) > 2 else None)
+    check = await _live_check(update, context, data.int_arg(0))
     if check is None or action not in ("resume", "restart", "a", "b"):
         await query.answer(label(context, lang_, "health.stale"))
         return
     if action in ("resume", "restart"):
         await query.answer()
-        await _drop_buttons(update)
-        coop = await CooperativeRepo(get_services(context).db).get(check.cooperative_id)
-        if action == "restart":
-            check = await repo(context).create(check.cooperative_id, check.user_id, check.kind)
-        else:
+        await drop_buttons(update)
+        coop, check = await checks(context).reopen(check, restart=action == "restart")
+        if action == "resume":
             await say(update, context, "health.resumed")
         await start(update, context, coop, check, intro=action == "restart")
         return
+    await _step_button(update, context, check, data)
+
+
+async def _step_button(update: Update, context: Context, check: HealthCheck, data: Callback) -> None:
+    """hc:a:<check>:<step number>:<value> answers a step, hc:b:<check>:<step number> goes back;
+    only the current step's buttons count."""
+    query = update.callback_query
+    lang_ = await lang(update, context)
     prompt = hf.next_prompt(check.kind, check.answers)
-    number = parts[3] if len(parts) > 3 else ""
-    if prompt is None or number != str(prompt.number):  # a button of an earlier step
+    if prompt is None or data.arg(1, "") != str(prompt.number):  # a button of an earlier step
         await query.answer(label(context, lang_, "health.stale"))
         return
-    if action == "b":
+    if data.action == "b":
         await query.answer()
-        await _drop_buttons(update)
-        await repo(context).save_answers(check.id, hf.go_back(check.kind, check.answers))
-        await say(update, context, "health.went_back")
-        await ask(update, context, await repo(context).get(check.id))
+        await drop_buttons(update)
+        earlier = await checks(context).go_back(check)
+        undone = [k for k in check.answers if k not in earlier.answers]  # the step asked again
+        previous = hf.shown_value(check.kind, undone[0], check.answers[undone[0]], lang_) if undone else None
+        await say(update, context, "health.went_back", answered=bool(undone), previous=previous)
+        await ask(update, context, earlier)
         return
-    value = hf.button_value(prompt, parts[4] if len(parts) > 4 else "")
+    value = hf.button_value(prompt, data.arg(2, ""))
     if value is hf.INVALID or (prompt.kind == hf.FINANCIAL and hf.check_figure(prompt.step_id, value, check.answers)):
         await query.answer(label(context, lang_, "health.stale"))  # forged data
         return
@@ -262,18 +260,11 @@ async def on_button(update: Update, context: Context) -> None:
     await record(update, context, check, prompt, value, pressed=True)
 
 
-async def _drop_buttons(update: Update) -> None:
-    try:
-        await update.callback_query.edit_message_reply_markup(reply_markup=None)
-    except TelegramError as exc:
-        log.info("could not remove buttons: %s", exc)
-
-
 # ---- the result ----------------------------------------------------------------------------------
 async def finish(update: Update, context: Context, check: HealthCheck) -> None:
     svc = get_services(context)
     lang_ = await lang(update, context)
-    done = await service.finish(svc.db, svc.outbox, svc.texts, svc.settings, check.id, update.effective_chat.id, lang_)
+    done = await svc.health.finish(check, update.effective_chat.id, lang_)
     view = done.view
     await reply(update, context, t(context, lang_, f"health.result_{check.kind}", cooperative=done.cooperative.name,
                                    view=view))
@@ -302,27 +293,22 @@ def _faq_buttons(context: Context, lang_: str, entry_ids: list[str]) -> Keyboard
     return rows
 
 
-async def _consult(update: Update, context: Context, parts: list[str]) -> None:
+async def _consult(update: Update, context: Context, data: Callback) -> None:
     """The manager accepts the offered consultation: the ticket flow, with the result as its question."""
     query = update.callback_query
     lang_ = await lang(update, context)
-    svc = get_services(context)
-    try:
-        check = await repo(context).find(int(parts[2]))
-    except (IndexError, ValueError):
-        check = None
-    coop = await CooperativeRepo(svc.db).cooperative_of(update.effective_user.id)
-    if check is None or not check.finished or coop is None or check.cooperative_id != coop.id:
+    check = await checks(context).finished_for(data.int_arg(0), update.effective_user.id)
+    if check is None:
         await query.answer(label(context, lang_, "health.stale"))
         return
     await query.answer()
-    await _drop_buttons(update)
+    await drop_buttons(update)
     question = label(context, lang_, "health.consult_question", kind=check.kind,
                      total=hf.number(check.total, lang_), band=Band(check.band).label(lang_))
     await begin_ticket(update, context, question=question)
 
 
-async def _open_ticket(update: Update, context: Context, parts: list[str]) -> None:
+async def _open_ticket(update: Update, context: Context, data: Callback) -> None:
     """Staff alert button: only consultants, only in the staff group."""
     query = update.callback_query
     svc = get_services(context)
@@ -331,22 +317,18 @@ async def _open_ticket(update: Update, context: Context, parts: list[str]) -> No
         await query.answer(label(context, staff_lang, "health.consultants_only"), show_alert=True)
         return
     try:
-        check = await repo(context).find(int(parts[2]))
-    except (IndexError, ValueError):
-        check = None
-    if check is None or not check.finished:
-        await query.answer(label(context, staff_lang, "health.stale"))
-        return
-    try:
-        opened = await service.open_preventive_ticket(svc.db, svc.outbox, svc.texts, svc.settings, check.id)
-    except service.TicketsUnavailable:
+        opened = await svc.health.open_ticket(data.int_arg(0))
+    except TicketsUnavailable:
         await query.answer(label(context, staff_lang, "health.ticket_unavailable"), show_alert=True)
+        return
+    if opened is None:
+        await query.answer(label(context, staff_lang, "health.stale"))
         return
     if opened.existed:
         await query.answer(label(context, staff_lang, "health.ticket_exists", number=opened.number))
         return
     await query.answer()
-    await _drop_buttons(update)
+    await drop_buttons(update)
     user = update.effective_user
     await reply(update, context, t(context, staff_lang, "health.ticket_opened", number=opened.number,
                                    by_id=user.id, by_name=user.full_name))
@@ -359,26 +341,18 @@ async def history(update: Update, context: Context) -> None:
         await say(update, context, "health.private_only")
         return
     svc = get_services(context)
-    coop = await CooperativeRepo(svc.db).cooperative_of(update.effective_user.id)
+    coop, done = await svc.health.history(update.effective_user.id)
     if coop is None:
         await say(update, context, "health.need_cooperative")
         return
-    rows = hf.history_view(await repo(context).history(coop.id), await lang(update, context), svc.settings.tz)
+    rows = hf.history_view(done, await lang(update, context), svc.settings.tz)
     if not rows:
         await say(update, context, "health.history_empty")
         return
     await say(update, context, "health.history", cooperative=coop.name, rows=rows)
 
 
-# ---- privacy (UU PDP) ----------------------------------------------------------------------------
-async def export_checks(db: Database, user_id: int) -> tuple[str, object]:
-    return "health_checks", [c.as_dict() for c in await HealthRepo(db).for_user(user_id)]
-
-
-async def forget_checks(db: Database, user_id: int) -> None:
-    await HealthRepo(db).erase_user(user_id)
-
-
+# ---- privacy (UU PDP): bot/health/checks.py -------------------------------------------------------
 PRIVACY_EXPORT = export_checks
 PRIVACY_ERASE = forget_checks
 

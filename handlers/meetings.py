@@ -13,17 +13,16 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.calendar import meetings as rules
-from bot.core.buttons import Button, callback, grid
-from bot.calendar.meetings import PREFIX, MeetingService
+from bot.calendar.meetings import PREFIX, MeetingService, export_meetings, forget_answers
+from bot.core.buttons import Button, Callback, callback, grid, parse_callback
 from bot.core import jobs
 from bot.core.services import SERVICES_KEY, Services, get_services
 from bot.core.when import parse_when
 from handlers.common import Context, edit_or_reply, label, lang, reply, say, t, text_input
 from handlers.flows import current_flow, end_flow, flow, save_flow, start_flow
-from storage.cooperatives import CooperativeRepo, Manager
-from storage.db import Database
+from storage.cooperatives import Manager
 from storage.flows import FlowState
-from storage.meetings import Meeting, MeetingRepo
+from storage.meetings import Meeting
 
 TICK_JOB = "meetings:tick"
 FLOW, MOVE_FLOW = "meeting", "meeting_move"
@@ -49,15 +48,11 @@ async def _tick(context: Context) -> None:
 
 async def _membership(update: Update, context: Context) -> Manager | None:
     """The user's own cooperative decides what they may see and change, never callback data."""
-    return await CooperativeRepo(get_services(context).db).membership(update.effective_user.id)
+    return await service(context).membership(update.effective_user.id)
 
 
-async def _own_meeting(update: Update, context: Context, raw_id: str) -> tuple[Manager, Meeting] | None:
-    manager = await _membership(update, context)
-    meeting = await MeetingRepo(get_services(context).db).find(int(raw_id)) if raw_id.isdigit() else None
-    if manager is None or meeting is None or meeting.cooperative_id != manager.cooperative_id:
-        return None
-    return manager, meeting
+async def _own_meeting(update: Update, context: Context, meeting_id: int | None) -> tuple[Manager, Meeting] | None:
+    return await service(context).own_meeting(update.effective_user.id, meeting_id)
 
 
 def _now_local(context: Context) -> datetime:
@@ -72,7 +67,7 @@ async def meetings_command(update: Update, context: Context) -> None:
     if manager is None:
         await say(update, context, "reminders.not_manager")
         return
-    upcoming = await MeetingRepo(get_services(context).db).upcoming(manager.cooperative_id, service(context).clock.now())
+    upcoming = await service(context).upcoming(manager.cooperative_id)
     if not upcoming:
         await _start_new(update, context)
         return
@@ -156,7 +151,7 @@ async def _take_when(update: Update, context: Context, state: FlowState, start: 
         return
     lang_ = await lang(update, context)
     if state.name == MOVE_FLOW:
-        found = await _own_meeting(update, context, str(state.data["meeting_id"]))
+        found = await _own_meeting(update, context, state.data["meeting_id"])
         await end_flow(update, context)
         if found is None or not found[1].is_active or found[1].version != state.data["version"]:
             await say(update, context, "meetings.gone")
@@ -175,11 +170,11 @@ async def _confirm(update: Update, context: Context, state: FlowState, edit: boo
     await save_flow(context, state)
     lang_ = await lang(update, context)
     manager = await _membership(update, context)
-    coop = await CooperativeRepo(get_services(context).db).get(manager.cooperative_id) if manager else None
+    cooperative = await service(context).cooperative_name(manager.cooperative_id) if manager else "-"
     start = datetime.fromisoformat(state.data["start"]).astimezone(service(context).tz)
     notice_days = get_services(context).settings.meeting_notice_days
     html = t(context, lang_, "meetings.confirm", kind=state.data["kind"], when=start,
-             place=state.data["place"], agenda=state.data.get("agenda"), cooperative=coop.name if coop else "-",
+             place=state.data["place"], agenda=state.data.get("agenda"), cooperative=cooperative,
              organiser=update.effective_user.full_name)
     if rules.short_notice(state.data["kind"], start, _now_local(context), notice_days):
         html += "\n\n" + t(context, lang_, "meetings.short_notice", kind=state.data["kind"], days=notice_days)
@@ -195,7 +190,8 @@ FLOW_STEPS = {"kind": ("kind",), "day": ("when",), "time": ("time",), "skip": ("
 
 async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
-    _, action, *args = (query.data or "").split(":")
+    data = parse_callback(query.data) or Callback(PREFIX, "")
+    action = data.action
     lang_ = await lang(update, context)
     if await _membership(update, context) is None:
         await query.answer(label(context, lang_, "reminders.not_manager"), show_alert=True)
@@ -206,14 +202,14 @@ async def on_button(update: Update, context: Context) -> None:
             await query.answer(label(context, lang_, "common.stale_button"))
             return
         await query.answer()
-        await _flow_button(update, context, state, action, args[0] if args else "")
+        await _flow_button(update, context, state, action, data.arg(0, ""))
         return
     handler = {"new": _on_new, "show": _on_show, "text": _on_invitation_text, "rsvp": _on_rsvp, "move": _on_move, "cancel": _on_cancel,
                "cancelok": _on_cancel_ok, "keep": _on_keep}.get(action)
     if handler is None:
         await query.answer(label(context, lang_, "common.stale_button"))
         return
-    await handler(update, context, lang_, args)
+    await handler(update, context, lang_, data)
 
 
 async def _flow_button(update: Update, context: Context, state: FlowState, action: str, value: str) -> None:
@@ -252,28 +248,28 @@ async def _send(update: Update, context: Context, state: FlowState) -> None:
         return
     meeting = await svc.create(manager.cooperative_id, manager.user_id, state.data["kind"], start,
                                state.data["place"], state.data.get("agenda"))
-    count = len(await CooperativeRepo(svc.db).managers(manager.cooperative_id))
+    count = await svc.invited(manager.cooperative_id)
     lang_ = await lang(update, context)
     await edit_or_reply(update, context, t(context, lang_, "meetings.created", count=count),
                         [[Button(label(context, lang_, "meetings.btn_invitation_text"),
                                  callback(PREFIX, "text", meeting.id))]])
 
 
-async def _on_new(update: Update, context: Context, lang_: str, args: list[str]) -> None:
+async def _on_new(update: Update, context: Context, lang_: str, data: Callback) -> None:
     await update.callback_query.answer()
     await _start_new(update, context)
 
 
-async def _found(update: Update, context: Context, lang_: str, args: list[str], active: bool = True):
-    found = await _own_meeting(update, context, args[0] if args else "")
+async def _found(update: Update, context: Context, lang_: str, data: Callback, active: bool = True):
+    found = await _own_meeting(update, context, data.int_arg(0))
     if found is None or (active and (not found[1].is_active or found[1].starts_at <= service(context).clock.now())):
         await update.callback_query.answer(label(context, lang_, "meetings.gone"), show_alert=True)
         return None
     return found
 
 
-async def _on_show(update: Update, context: Context, lang_: str, args: list[str]) -> None:
-    found = await _found(update, context, lang_, args)
+async def _on_show(update: Update, context: Context, lang_: str, data: Callback) -> None:
+    found = await _found(update, context, lang_, data)
     if found is None:
         return
     await update.callback_query.answer()
@@ -289,9 +285,9 @@ async def _on_show(update: Update, context: Context, lang_: str, args: list[str]
                                    **await svc.details(meeting)), keyboard)
 
 
-async def _on_invitation_text(update: Update, context: Context, lang_: str, args: list[str]) -> None:
+async def _on_invitation_text(update: Update, context: Context, lang_: str, data: Callback) -> None:
     """A ready invitation to forward to members who are not in the bot (no buttons: plain text)."""
-    found = await _found(update, context, lang_, args)
+    found = await _found(update, context, lang_, data)
     if found is None:
         return
     await update.callback_query.answer()
@@ -299,11 +295,12 @@ async def _on_invitation_text(update: Update, context: Context, lang_: str, args
                                    **await service(context).details(found[1])))
 
 
-async def _on_rsvp(update: Update, context: Context, lang_: str, args: list[str]) -> None:
-    found = await _found(update, context, lang_, args)
+async def _on_rsvp(update: Update, context: Context, lang_: str, data: Callback) -> None:
+    found = await _found(update, context, lang_, data)
     if found is None:
         return
     manager, meeting = found
+    args = data.args
     if len(args) != 3 or args[1] != str(meeting.version) or args[2] not in ("yes", "no"):
         await update.callback_query.answer(label(context, lang_, "meetings.gone"), show_alert=True)
         return
@@ -315,8 +312,8 @@ async def _on_rsvp(update: Update, context: Context, lang_: str, args: list[str]
     await edit_or_reply(update, context, html, rules.rsvp_buttons(svc.texts, lang_, meeting))
 
 
-async def _manageable(update: Update, context: Context, lang_: str, args: list[str]) -> Meeting | None:
-    found = await _found(update, context, lang_, args)
+async def _manageable(update: Update, context: Context, lang_: str, data: Callback) -> Meeting | None:
+    found = await _found(update, context, lang_, data)
     if found is None:
         return None
     manager, meeting = found
@@ -327,8 +324,8 @@ async def _manageable(update: Update, context: Context, lang_: str, args: list[s
     return meeting
 
 
-async def _on_move(update: Update, context: Context, lang_: str, args: list[str]) -> None:
-    meeting = await _manageable(update, context, lang_, args)
+async def _on_move(update: Update, context: Context, lang_: str, data: Callback) -> None:
+    meeting = await _manageable(update, context, lang_, data)
     if meeting is None:
         return
     state = await start_flow(update, context, MOVE_FLOW, "when", {
@@ -337,8 +334,8 @@ async def _on_move(update: Update, context: Context, lang_: str, args: list[str]
     await _ask_when(update, context, state)
 
 
-async def _on_cancel(update: Update, context: Context, lang_: str, args: list[str]) -> None:
-    meeting = await _manageable(update, context, lang_, args)
+async def _on_cancel(update: Update, context: Context, lang_: str, data: Callback) -> None:
+    meeting = await _manageable(update, context, lang_, data)
     if meeting is None:
         return
     keyboard = [[Button(label(context, lang_, "meetings.btn_confirm_cancel"), callback(PREFIX, "cancelok", meeting.id)),
@@ -347,34 +344,22 @@ async def _on_cancel(update: Update, context: Context, lang_: str, args: list[st
                                    when=service(context).local(meeting.starts_at)), keyboard)
 
 
-async def _on_cancel_ok(update: Update, context: Context, lang_: str, args: list[str]) -> None:
-    meeting = await _manageable(update, context, lang_, args)
+async def _on_cancel_ok(update: Update, context: Context, lang_: str, data: Callback) -> None:
+    meeting = await _manageable(update, context, lang_, data)
     if meeting is None:
         return
     await service(context).cancel(meeting)
     await edit_or_reply(update, context, t(context, lang_, "meetings.cancelled_done"))
 
 
-async def _on_keep(update: Update, context: Context, lang_: str, args: list[str]) -> None:
+async def _on_keep(update: Update, context: Context, lang_: str, data: Callback) -> None:
     await update.callback_query.answer()
     await edit_or_reply(update, context, t(context, lang_, "meetings.kept"))
 
 
-# Privacy -------------------------------------------------------------------------------------
-async def _export(db: Database, user_id: int) -> tuple[str, object]:
-    repo = MeetingRepo(db)
-    organised = [{"id": m.id, "kind": m.kind, "starts_at": m.starts_at.isoformat(), "place": m.place,
-                  "agenda": m.agenda, "status": m.status} for m in await repo.organised_by(user_id)]
-    return "meetings", {"organised": organised, "answers": await repo.answers_by(user_id)}
-
-
-async def _erase(db: Database, user_id: int) -> None:
-    """Attendance answers are the person's; meetings they organised stay with the cooperative."""
-    await MeetingRepo(db).forget_answers_of(user_id)
-
-
-PRIVACY_EXPORT = _export
-PRIVACY_ERASE = _erase
+# Privacy: bot/calendar/meetings.py ------------------------------------------------------------
+PRIVACY_EXPORT = export_meetings
+PRIVACY_ERASE = forget_answers
 
 HANDLERS = [
     CommandHandler("rapat", meetings_command, filters=PRIVATE),

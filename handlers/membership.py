@@ -6,18 +6,17 @@ from telegram.ext import ChatMemberHandler
 
 from bot.core.services import get_services
 from handlers.common import Context
-from storage.users import UserRepo
 
 
 async def on_my_chat_member(update: Update, context: Context) -> None:
     change = update.my_chat_member
     if change is None or change.chat.type != "private":
         return
-    users = UserRepo(get_services(context).db)
+    accounts = get_services(context).accounts
     if change.new_chat_member.status in (ChatMember.BANNED, ChatMember.LEFT):
-        await users.mark_inactive(change.chat.id, "blocked")
+        await accounts.blocked(change.chat.id)
     elif change.new_chat_member.status == ChatMember.MEMBER:
-        await users.mark_active(change.chat.id)
+        await accounts.unblocked(change.chat.id)
 
 
 HANDLERS = [ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)]

@@ -3,23 +3,18 @@ or joining one with a code. Every answer is saved in `flows` at once, and the co
 written only at the end, in one transaction: a restart never leaves half a cooperative."""
 from __future__ import annotations
 
-import logging
-import sqlite3
-
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
+from bot.core.buttons import Button, callback, grid, parse_callback
 from bot.onboarding import service as reg
-from bot.core.buttons import Button, callback, grid
+from bot.onboarding.accounts import AlreadyMember
 from bot.core.domain import COOPERATIVE_KINDS, INDUSTRIAL_ESTATES, KECAMATAN, MANAGER_ROLES
 from bot.core.services import get_services
 from handlers.common import Context, edit_or_reply, label, lang, reply, say, t, text_input
 from handlers.flows import current_flow, end_flow, flow, save_flow, start_flow
-from storage.cooperatives import CooperativeRepo
-from storage.flows import FlowRepo, FlowState
-from storage.users import UserRepo
+from storage.flows import FlowState
 
-log = logging.getLogger(__name__)
 FLOW = "registration"
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -60,18 +55,14 @@ async def start(update: Update, context: Context) -> None:
     """Mulai / daftar koperasi"""
     svc = get_services(context)
     user = update.effective_user
-    users = UserRepo(svc.db)
-    await users.ensure(user.id)
-    await users.mark_active(user.id)
-    known = await users.get(user.id)
+    known = await svc.accounts.arrive(user.id)
     state = await current_flow(update, context)
     if state and state.name == FLOW:
         await say(update, context, "onboarding.resume")
         await resume(update, context, state)
         return
-    membership = await CooperativeRepo(svc.db).membership(user.id)
-    if known.has_consented and membership:
-        coop = await CooperativeRepo(svc.db).get(membership.cooperative_id)
+    coop = await svc.accounts.cooperative_of(user.id)
+    if known.has_consented and coop:
         await say(update, context, "onboarding.welcome_back", name=user.first_name, cooperative=coop.name)
         return
     if known.has_consented:
@@ -134,7 +125,8 @@ async def ask_confirm(update: Update, context: Context, state: FlowState, edit: 
 
 async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
-    _, step, value = (query.data.split(":", 2) + ["", ""])[:3]
+    data = parse_callback(query.data, maxsplit=1)
+    step, value = (data.action, data.arg(0, "")) if data else ("", "")
     state = await current_flow(update, context)
     lang_ = await lang(update, context)
     if state is None or state.name != FLOW or not _button_matches(state.step, step):
@@ -151,14 +143,14 @@ async def on_button(update: Update, context: Context) -> None:
     if step == "language":
         if value not in ("id", "en"):
             return
-        await UserRepo(svc.db).set_language(update.effective_user.id, value)
+        await svc.accounts.set_language(update.effective_user.id, value)
         state.step = "consent"
         await save_flow(context, state)
         await ask_consent(update, context, edit=True)
     elif step == "consent":
         if value == "yes":
             user = update.effective_user
-            await UserRepo(svc.db).grant_consent(user.id, reg.CONSENT_VERSION, user.full_name, user.username)
+            await svc.accounts.consent(user.id, user.full_name, user.username)
             state.step = "path"
             await save_flow(context, state)
             await edit_or_reply(update, context, t(context, lang_, "onboarding.consent_thanks"))
@@ -241,7 +233,7 @@ async def on_message(update: Update, context: Context, state: FlowState) -> None
     if state.step == "join_code":
         await _join_with_code(update, context, state, text)
         return
-    answer = reg.parse_text_answer(state.step, text)
+    answer = reg.parse_text_answer(state.step, text, today=get_services(context).reminders.today())
     if isinstance(answer, reg.Invalid):
         await say(update, context, f"onboarding.invalid_{answer.code}")
         return
@@ -251,8 +243,7 @@ async def on_message(update: Update, context: Context, state: FlowState) -> None
 
 
 async def _join_with_code(update: Update, context: Context, state: FlowState, text: str) -> None:
-    code = reg.normalise_join_code(text)
-    coop = await CooperativeRepo(get_services(context).db).by_join_code(code) if code else None
+    coop = await get_services(context).accounts.by_join_code(text)
     if coop is None:
         await say(update, context, "onboarding.invalid_join_code")
         return
@@ -271,51 +262,33 @@ async def finish_new(update: Update, context: Context, state: FlowState) -> None
         await save_flow(context, state)
         await ask_step(update, context, state)
         return
-    user_id = update.effective_user.id
-    for _ in range(5):  # a join-code collision is astronomically rare; retry a few times
-        try:
-            async with svc.db.transaction() as tx:
-                coops = CooperativeRepo(tx)
-                if await coops.membership(user_id):
-                    raise _AlreadyMember
-                coop = await coops.create(reg.profile_from(state.data), reg.new_join_code())
-                await coops.add_manager(coop.id, user_id, state.data["role"])
-                await FlowRepo(tx).clear(state.chat_id, user_id)
-            break
-        except sqlite3.IntegrityError as exc:
-            if "join_code" not in str(exc):
-                raise
-        except _AlreadyMember:
-            await end_flow(update, context)
-            await say(update, context, "onboarding.already_member")
-            return
+    try:
+        coop = await svc.accounts.register(update.effective_user.id, state.chat_id, state.data)
+    except AlreadyMember:
+        await end_flow(update, context)
+        await say(update, context, "onboarding.already_member")
+        return
     lang_ = await lang(update, context)
     await edit_or_reply(update, context, t(context, lang_, "onboarding.registered", cooperative=coop.name,
                                            join_code=coop.join_code))
 
 
 async def finish_join(update: Update, context: Context, state: FlowState) -> None:
-    svc = get_services(context)
-    user_id = update.effective_user.id
-    async with svc.db.transaction() as tx:
-        coops = CooperativeRepo(tx)
-        coop = await coops.get(state.data["cooperative_id"])
-        if await coops.membership(user_id) is None:
-            await coops.add_manager(coop.id, user_id, state.data["join_role"])
-        await FlowRepo(tx).clear(state.chat_id, user_id)
+    coop = await get_services(context).accounts.join(update.effective_user.id, state.chat_id,
+                                                     state.data["cooperative_id"], state.data["join_role"])
     lang_ = await lang(update, context)
     await edit_or_reply(update, context, t(context, lang_, "onboarding.joined", cooperative=coop.name,
                                            role=label(context, lang_, "labels.role", key=state.data["join_role"])))
 
 
-class _AlreadyMember(Exception):
-    pass
-
-
 async def cancel(update: Update, context: Context) -> None:
     """Batalkan proses yang sedang berjalan"""
-    had = await end_flow(update, context)
-    await say(update, context, "common.cancelled" if had else "common.nothing_to_cancel")
+    state = await current_flow(update, context)
+    if state is None or not await end_flow(update, context):
+        await say(update, context, "common.nothing_to_cancel")
+        return
+    # each flow says what cancelling it really means (kept answers, a deletion not done)
+    await say(update, context, get_services(context).journeys.cancel_texts.get(state.name, "common.cancelled"))
 
 
 async def help_command(update: Update, context: Context) -> None:

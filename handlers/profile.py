@@ -6,35 +6,33 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.onboarding import service as reg
-from bot.core.buttons import Button, callback, grid
+from bot.core.buttons import Button, callback, grid, parse_callback
 from bot.core.services import get_services
 from handlers.common import Context, edit_or_reply, label, lang, reply, say, t, text_input
 from handlers.flows import current_flow, end_flow, flow, start_flow
 from handlers.onboarding import ask_step
-from storage.cooperatives import CooperativeRepo
 from storage.flows import FlowState
 
 FLOW = "profile"
-EDITABLE = ("name", "nik", "kind", "company", "estate", "kecamatan", "members", "fy_end_month", "role")
+EDITABLE = ("name", "nik", "nik_certificate_date", "kind", "company", "estate", "kecamatan", "members",
+            "fy_end_month", "role")
 
 
 async def _show(update: Update, context: Context, edit: bool = False) -> None:
-    svc = get_services(context)
-    coops = CooperativeRepo(svc.db)
-    membership = await coops.membership(update.effective_user.id)
-    if membership is None:
+    shown = await get_services(context).accounts.profile(update.effective_user.id)
+    if shown is None:
         await say(update, context, "onboarding.not_registered")
         return
-    coop = await coops.get(membership.cooperative_id)
+    coop = shown.cooperative
     lang_ = await lang(update, context)
     fields = [f for f in EDITABLE if f != "company" or coop.kind == "karyawan"]
     buttons = [Button(label(context, lang_, "profile.btn_edit", field=f), callback("prof", "edit", f)) for f in fields]
-    html = t(context, lang_, "profile.show", cooperative=coop.as_dict(), role=membership.role,
-             managers=[m.full_name or "-" for m in await coops.managers(coop.id)])
+    keyboard = grid(buttons, 2) + [[Button(label(context, lang_, "profile.btn_language"), callback(LANG, "menu"))]]
+    html = t(context, lang_, "profile.show", cooperative=coop.as_dict(), role=shown.role, managers=shown.managers)
     if edit:
-        await edit_or_reply(update, context, html, grid(buttons, 2))
+        await edit_or_reply(update, context, html, keyboard)
     else:
-        await reply(update, context, html, grid(buttons, 2))
+        await reply(update, context, html, keyboard)
 
 
 async def profile(update: Update, context: Context) -> None:
@@ -42,15 +40,49 @@ async def profile(update: Update, context: Context) -> None:
     await _show(update, context)
 
 
-async def on_button(update: Update, context: Context) -> None:
-    query = update.callback_query
-    parts = query.data.split(":")
+# /bahasa: switch the language at any time (registered or not) -----------------------------
+LANG = "lang"
+LANGUAGES = ("id", "en")
+
+
+def _language_keyboard(context: Context) -> list:
+    return [[Button(label(context, code, "profile.language_name"), callback(LANG, "set", code))] for code in LANGUAGES]
+
+
+async def language_command(update: Update, context: Context) -> None:
+    """Ganti bahasa / change language"""
     lang_ = await lang(update, context)
-    membership = await CooperativeRepo(get_services(context).db).membership(update.effective_user.id)
-    if membership is None or len(parts) != 3:
+    await reply(update, context, t(context, lang_, "profile.choose_language"), _language_keyboard(context))
+
+
+async def on_language_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    data = parse_callback(query.data)
+    lang_ = await lang(update, context)
+    if data is not None and data.action == "menu":
+        await query.answer()
+        await reply(update, context, t(context, lang_, "profile.choose_language"), _language_keyboard(context))
+        return
+    chosen = data.arg() if data is not None and data.action == "set" else None
+    if chosen not in LANGUAGES:  # forged data
         await query.answer(label(context, lang_, "common.stale_button"))
         return
-    _, action, value = parts
+    await query.answer()
+    accounts = get_services(context).accounts
+    await accounts.arrive(update.effective_user.id)
+    await accounts.set_language(update.effective_user.id, chosen)
+    await edit_or_reply(update, context, t(context, chosen, "profile.language_set"))
+
+
+async def on_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    data = parse_callback(query.data)
+    lang_ = await lang(update, context)
+    membership = await get_services(context).accounts.membership(update.effective_user.id)
+    if membership is None or data is None or len(data.args) != 1:
+        await query.answer(label(context, lang_, "common.stale_button"))
+        return
+    action, value = data.action, data.args[0]
     if action == "edit":
         if value not in EDITABLE:
             await query.answer(label(context, lang_, "common.stale_button"))
@@ -79,7 +111,7 @@ async def on_message(update: Update, context: Context, state: FlowState) -> None
     text = await text_input(update, context, max_len=200)
     if text is None:
         return
-    answer = reg.parse_text_answer(state.step, text)
+    answer = reg.parse_text_answer(state.step, text, today=get_services(context).reminders.today())
     if isinstance(answer, reg.Invalid):
         await say(update, context, f"onboarding.invalid_{answer.code}")
         return
@@ -89,15 +121,10 @@ async def on_message(update: Update, context: Context, state: FlowState) -> None
 
 
 async def _save(update: Update, context: Context, state: FlowState, answer: object) -> None:
-    coops = CooperativeRepo(get_services(context).db)
-    membership = await coops.membership(update.effective_user.id)
-    if membership is None:
+    saved = await get_services(context).accounts.save_profile(update.effective_user.id, state.step, answer)
+    if not saved:
         await end_flow(update, context)
         return
-    if state.step == "role":
-        await coops.set_role(update.effective_user.id, answer)
-    else:
-        await coops.update_field(membership.cooperative_id, state.step, answer)
     await end_flow(update, context)
     await say(update, context, "profile.saved")
     await _show(update, context)
@@ -105,6 +132,8 @@ async def _save(update: Update, context: Context, state: FlowState, answer: obje
 
 HANDLERS = [
     CommandHandler("profil", profile, filters=filters.ChatType.PRIVATE),
+    CommandHandler(["bahasa", "language"], language_command, filters=filters.ChatType.PRIVATE),
     CallbackQueryHandler(on_button, pattern=r"^prof:"),
+    CallbackQueryHandler(on_language_button, pattern=rf"^{LANG}:"),
 ]
-PRIVATE_COMMANDS = ["profil"]
+PRIVATE_COMMANDS = ["profil", "bahasa"]

@@ -15,19 +15,16 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.core.buttons import Button, callback
 from bot.calendar.obligations import Obligation, format_date, fy_end_date
-from bot.calendar.reminders import PREFIX, ReminderService
+from bot.calendar.reminders import PREFIX, ReminderService, export_recorded
+from bot.core.buttons import Button, Callback, callback, parse_callback
 from bot.core import jobs
 from bot.core.services import SERVICES_KEY, Services, get_services
 from bot.core.when import parse_date
 from handlers.common import Context, label, lang, reply, say, t, text_input
 from handlers.flows import current_flow, end_flow, flow, start_flow
-from storage.cooperatives import Cooperative, CooperativeRepo
-from storage.db import Database
+from storage.cooperatives import Cooperative
 from storage.flows import FlowState
-from storage.meetings import MeetingRepo
-from storage.reminders import ReminderRepo
 
 log = logging.getLogger(__name__)
 TICK_JOB = "reminders:tick"
@@ -58,7 +55,7 @@ async def _tick(context: Context) -> None:
 # /jadwal -----------------------------------------------------------------------------------
 async def _cooperative(update: Update, context: Context) -> Cooperative | None:
     """Always the user's own cooperative (never one named in callback data)."""
-    return await CooperativeRepo(get_services(context).db).cooperative_of(update.effective_user.id)
+    return await service(context).cooperative_of(update.effective_user.id)
 
 
 async def schedule(update: Update, context: Context) -> None:
@@ -70,16 +67,17 @@ async def schedule(update: Update, context: Context) -> None:
     lang_ = await lang(update, context)
     svc = service(context)
     today = svc.today()
-    done_on = {(d.obligation_id, d.period): d.done_on for d in await ReminderRepo(svc.db).done(coop.id)}
+    shown = await svc.schedule(coop)
+    done_on = shown.done_on
     rows = [{"title": ob.rule.title[lang_], "period": ob.period, "due": format_date(ob.due, lang_),
              "status": ob.status, "days": ob.days_left(today),
              "limit": format_date(ob.legal_limit, lang_) if ob.legal_limit else None,
              "past_limit": ob.legal_limit is not None and today > ob.legal_limit,
              "done_on": format_date(done_on[(ob.id, ob.period)], lang_) if (ob.id, ob.period) in done_on else None}
-            for ob in await svc.calendar(coop)]
+            for ob in shown.obligations]
     meetings = [{"kind": label(context, lang_, "meetings.kind", key=m.kind),
                  "when": label(context, lang_, "meetings.when_text", when=m.starts_at.astimezone(svc.tz))}
-                for m in await MeetingRepo(svc.db).upcoming(coop.id, svc.clock.now())]
+                for m in shown.meetings]
     await reply(update, context, t(context, lang_, "reminders.calendar", cooperative=coop.name, rows=rows,
                                    meetings=meetings))
 
@@ -87,23 +85,23 @@ async def schedule(update: Update, context: Context) -> None:
 # Buttons -----------------------------------------------------------------------------------
 async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
-    parts = (query.data or "").split(":")
+    data = parse_callback(query.data) or Callback(PREFIX, "")
     lang_ = await lang(update, context)
     coop = await _cooperative(update, context)
     if coop is None:
         await query.answer(label(context, lang_, "reminders.not_manager"), show_alert=True)
         return
-    if len(parts) == 3 and parts[1] == "held":
+    if data.action == "held" and len(data.args) == 1:
         await query.answer()
         state = await current_flow(update, context)
         if state is None or state.name != FLOW:
             return
-        await _record_rat(update, context, coop, state, parts[2])
+        await _record_rat(update, context, coop, state, data.args[0])
         return
-    if len(parts) != 4 or parts[1] not in ("done", "snooze"):
+    if len(data.args) != 2 or data.action not in ("done", "snooze"):
         await query.answer(label(context, lang_, "common.stale_button"))
         return
-    _, action, obligation_id, period = parts
+    action, (obligation_id, period) = data.action, data.args
     svc = service(context)
     ob = await svc.open_obligation(coop, obligation_id, period)
     if ob is None:
@@ -191,17 +189,8 @@ async def _record_rat(update: Update, context: Context, coop: Cooperative, state
                                    report_due=format_date(report.due, lang_) if report else None))
 
 
-# Privacy: what this journey stores about a user --------------------------------------------
-async def _export(db: Database, user_id: int) -> tuple[str, object]:
-    return "obligations_recorded", [
-        {"cooperative_id": d.cooperative_id, "obligation": d.obligation_id, "period": d.period,
-         "done_on": d.done_on.isoformat(), "recorded_at": d.recorded_at}
-        for d in await ReminderRepo(db).done_by(user_id)]
-
-
-PRIVACY_EXPORT = _export
-# Nothing to erase: a record that the RAT was held belongs to the cooperative; the manager's
-# numeric id stays on it as a pseudonym, as elsewhere (see UserRepo.erase_personal_data).
+# Privacy: what this journey stores about a user (nothing to erase: see export_recorded)
+PRIVACY_EXPORT = export_recorded
 
 HANDLERS = [
     CommandHandler("jadwal", schedule, filters=PRIVATE),

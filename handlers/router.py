@@ -8,7 +8,6 @@ from telegram.ext import MessageHandler, filters
 from bot.core.services import get_services
 from handlers.common import Context, say
 from handlers.flows import current_flow, end_flow, flow_handler
-from storage.users import UserRepo
 
 
 async def on_private_message(update: Update, context: Context) -> None:
@@ -22,8 +21,7 @@ async def on_private_message(update: Update, context: Context) -> None:
         else:
             await handler(update, context, state)
             return
-    user = await UserRepo(get_services(context).db).find(update.effective_user.id)
-    if user is None or not user.has_consented:
+    if not await get_services(context).accounts.has_consented(update.effective_user.id):
         await say(update, context, "onboarding.please_start")
         return
     for fallback in get_services(context).journeys.private_fallbacks:

@@ -25,14 +25,13 @@ from bot.core.domain import KECAMATAN
 from bot.core.services import SERVICES_KEY, Services, get_services
 from bot.core.when import parse_date
 from bot.supervision import period as periods
+from bot.supervision import privacy
 from bot.supervision.service import PREFIX, SupervisionService
 from handlers.common import (Context, edit_or_reply, is_admin, is_consultant, is_private, is_staff_chat, label, lang,
                              markup, reply, say, t, text_input)
-from handlers.flows import current_flow, end_flow, flow, save_flow
-from storage.cooperatives import CooperativeRepo
-from storage.db import Database
-from storage.flows import FlowRepo, FlowState
-from storage.supervision import VISIT_KINDS, SupervisionRepo
+from handlers.flows import current_flow, end_flow, flow, save_flow, start_flow
+from storage.flows import FlowState
+from storage.supervision import VISIT_KINDS
 
 log = logging.getLogger(__name__)
 FLOW = "visit"
@@ -81,8 +80,7 @@ async def cooperative(update: Update, context: Context) -> None:
     lang_ = await lang(update, context)
     svc = service(context)
     if not await is_staff(update, context):
-        own = await CooperativeRepo(get_services(context).db).cooperative_of(update.effective_user.id) \
-            if is_private(update) else None
+        own = await svc.own_cooperative(update.effective_user.id) if is_private(update) else None
         if own is None:
             if is_private(update):
                 await say(update, context, "supervision.manager_no_coop")
@@ -235,8 +233,7 @@ async def visit(update: Update, context: Context) -> None:
     if not is_private(update):
         await say(update, context, "supervision.v_private_only")
         return
-    state = FlowState(update.effective_chat.id, update.effective_user.id, FLOW, "coop", _new_visit())
-    await save_flow(context, state)
+    await start_flow(update, context, FLOW, "coop", _new_visit())
     await say(update, context, "supervision.v_ask_coop")
 
 
@@ -249,7 +246,6 @@ async def _start_visit_elsewhere(update: Update, context: Context, coop_id: int,
     """The card's button in the group: the flow continues in the pendamping's private chat."""
     query, user = update.callback_query, update.effective_user
     lang_ = await lang(update, context)
-    state = FlowState(user.id, user.id, FLOW, "date", _new_visit(coop_id, coop_name))
     try:
         await context.bot.send_message(user.id, t(context, lang_, "supervision.v_ask_date", coop=coop_name),
                                        reply_markup=markup(_today_button(context, lang_)))
@@ -257,7 +253,7 @@ async def _start_visit_elsewhere(update: Update, context: Context, coop_id: int,
         log.info("cannot open a private chat with %s: %s", user.id, exc)
         await query.answer(label(context, lang_, "supervision.v_need_start"), show_alert=True)
         return
-    await FlowRepo(get_services(context).db).save(state)
+    await get_services(context).conversations.start(user.id, user.id, FLOW, "date", _new_visit(coop_id, coop_name))
     await query.answer(label(context, lang_, "supervision.v_continued_private"))
 
 
@@ -415,16 +411,8 @@ async def teardown(app: Application) -> None:
     jobs.cancel(app, TICK_JOB)
 
 
-async def _export(db: Database, user_id: int) -> tuple[str, object]:
-    return "visits", await SupervisionRepo(db).export_for(user_id)
-
-
-async def _erase(db: Database, user_id: int) -> None:
-    await SupervisionRepo(db).forget(user_id)
-
-
-PRIVACY_EXPORT = _export
-PRIVACY_ERASE = _erase
+PRIVACY_EXPORT = privacy.export_visits
+PRIVACY_ERASE = privacy.forget_pendamping
 
 HANDLERS = [
     CommandHandler("koperasi", cooperative),

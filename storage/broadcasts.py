@@ -30,6 +30,7 @@ class Broadcast:
     total: int | None
     created_at: str
     finished_at: str | None
+    responses: str | None = None  # the response set on recipients' copies (migration 0014)
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def _broadcast(r) -> Broadcast:
         scheduled_at=from_utc_text(r["scheduled_at"]) if r["scheduled_at"] else None,
         origin_chat_id=r["origin_chat_id"], origin_thread_id=r["origin_thread_id"],
         progress_message_id=r["progress_message_id"], total=r["total"], created_at=r["created_at"],
-        finished_at=r["finished_at"],
+        finished_at=r["finished_at"], responses=r["responses"],
     )
 
 
@@ -121,17 +122,18 @@ class BroadcastRepo:
     # Broadcast rows ----------------------------------------------------------------------
     async def create(self, *, compose_key: str, created_by: int, body_html: str, audience: str,
                      audience_arg: str | None, origin_chat_id: int, origin_thread_id: int | None,
-                     scheduled_at: datetime | None) -> int | None:
+                     scheduled_at: datetime | None, responses: str | None = None) -> int | None:
         """A new broadcast ('scheduled' when a time is given, else 'sending'); None when this
         composition was already turned into a broadcast (a second press of "send")."""
         now = utcnow()
         cur = await self.db.execute(
             "INSERT INTO broadcasts (compose_key, created_by, body_html, audience, audience_arg, status, "
-            "scheduled_at, origin_chat_id, origin_thread_id, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(compose_key) DO NOTHING",
+            "scheduled_at, origin_chat_id, origin_thread_id, responses, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(compose_key) DO NOTHING",
             (compose_key, created_by, body_html, audience, audience_arg,
              "scheduled" if scheduled_at else "sending",
-             to_utc_text(scheduled_at) if scheduled_at else None, origin_chat_id, origin_thread_id, now, now),
+             to_utc_text(scheduled_at) if scheduled_at else None, origin_chat_id, origin_thread_id, responses,
+             now, now),
         )
         return cur.lastrowid if cur.rowcount else None
 
@@ -199,3 +201,36 @@ class BroadcastRepo:
             "SELECT chat_id FROM outbox WHERE ref_type = 'broadcast' AND ref_id = ? AND kind = ? AND status = 'sent' "
             "ORDER BY chat_id", (broadcast_id, RECIPIENT_KIND))
         return [r[0] for r in rows]
+
+    # Answers from managers ---------------------------------------------------------------
+    async def remember_message(self, chat_id: int, message_id: int, broadcast_id: int) -> None:
+        await self.db.execute(
+            "INSERT OR IGNORE INTO broadcast_messages (chat_id, message_id, broadcast_id) VALUES (?, ?, ?)",
+            (chat_id, message_id, broadcast_id))
+
+    async def broadcast_of_message(self, chat_id: int, message_id: int) -> int | None:
+        row = await self.db.fetchone(
+            "SELECT broadcast_id FROM broadcast_messages WHERE chat_id = ? AND message_id = ?", (chat_id, message_id))
+        return int(row[0]) if row else None
+
+    async def respond(self, broadcast_id: int, user_id: int, choice: str) -> None:
+        await self.db.execute(
+            "INSERT INTO broadcast_responses (broadcast_id, user_id, choice, answered_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(broadcast_id, user_id) DO UPDATE SET choice = excluded.choice, answered_at = excluded.answered_at",
+            (broadcast_id, user_id, choice, utcnow()))
+
+    async def response_counts(self, broadcast_id: int) -> dict[str, int]:
+        rows = await self.db.fetchall(
+            "SELECT choice, COUNT(*) FROM broadcast_responses WHERE broadcast_id = ? GROUP BY choice", (broadcast_id,))
+        return {r[0]: int(r[1]) for r in rows}
+
+    async def recent_with_responses(self, limit: int = 5) -> list[Broadcast]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM broadcasts WHERE responses IS NOT NULL AND status IN ('sending', 'done') "
+            "ORDER BY id DESC LIMIT ?", (limit,))
+        return [_broadcast(r) for r in rows]
+
+    async def forget_responses(self, user_id: int) -> None:
+        """/hapusdata: a manager's answers go with their personal data."""
+        await self.db.execute("DELETE FROM broadcast_responses WHERE user_id = ?", (user_id,))
+        await self.db.execute("DELETE FROM broadcast_messages WHERE chat_id = ?", (user_id,))

@@ -20,6 +20,7 @@ class Cooperative:
     join_code: str
     created_at: str
     updated_at: str
+    nik_certificate_date: str | None = None  # ISO date (migration 0013)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -35,7 +36,8 @@ class Manager:
     is_active: bool
 
 
-PROFILE_FIELDS = ("name", "nik", "kind", "company", "estate", "kecamatan", "members", "fy_end_month")
+PROFILE_FIELDS = ("name", "nik", "kind", "company", "estate", "kecamatan", "members", "fy_end_month",
+                  "nik_certificate_date")
 
 
 def _coop(row) -> Cooperative:
@@ -51,9 +53,9 @@ class CooperativeRepo:
         now = created_at or utcnow()
         cur = await self.db.execute(
             "INSERT INTO cooperatives (name, nik, kind, company, estate, kecamatan, members, "
-            "fy_end_month, join_code, created_at, updated_at) "
+            "fy_end_month, nik_certificate_date, join_code, created_at, updated_at) "
             "VALUES (:name, :nik, :kind, :company, :estate, :kecamatan, :members, :fy_end_month, "
-            ":join_code, :now, :now)",
+            ":nik_certificate_date, :join_code, :now, :now)",
             {**{f: profile.get(f) for f in PROFILE_FIELDS}, "join_code": join_code, "now": now},
         )
         return await self.get(cur.lastrowid)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, timezone
 
-from telegram import Bot, CallbackQuery, Chat, Message, MessageEntity, Sticker, Update, User
+from telegram import (Bot, CallbackQuery, Chat, ChatMember, ChatMemberUpdated, Message, MessageEntity, Sticker,
+                      Update, User)
 
 _ids = itertools.count(1)
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=timezone.utc)
@@ -23,10 +24,9 @@ def private_chat(user_id: int) -> Chat:
 
 
 def text_message(bot: Bot, from_id: int, text: str, chat: Chat | None = None,
-                 first_name: str = "Sari") -> Update:
+                 first_name: str = "Sari", entities: list[MessageEntity] | None = None) -> Update:
     chat = chat or private_chat(from_id)
-    entities = None
-    if text.startswith("/"):
+    if text.startswith("/") and entities is None:
         command = text.split()[0]
         entities = [MessageEntity(MessageEntity.BOT_COMMAND, 0, len(command))]
     msg = Message(next(_ids), NOW, chat, from_user=user(from_id, first_name), text=text, entities=entities)
@@ -45,12 +45,28 @@ def sticker_message(bot: Bot, from_id: int) -> Update:
     return update
 
 
-def button_press(bot: Bot, from_id: int, data: str, message_id: int = 1, message_text: str = "pertanyaan") -> Update:
-    shown = Message(message_id, NOW, private_chat(from_id), from_user=User(123456, "Klinik", True),
+def group_chat(chat_id: int, title: str = "Klinik Koperasi - Staf") -> Chat:
+    return Chat(chat_id, Chat.SUPERGROUP, title=title)
+
+
+def button_press(bot: Bot, from_id: int, data: str, message_id: int = 1, message_text: str = "pertanyaan",
+                 chat: Chat | None = None, first_name: str = "Sari") -> Update:
+    shown = Message(message_id, NOW, chat or private_chat(from_id), from_user=User(123456, "Klinik", True),
                     text=message_text)
     shown.set_bot(bot)
-    query = CallbackQuery(str(next(_ids)), user(from_id), chat_instance="ci", message=shown, data=data)
+    query = CallbackQuery(str(next(_ids)), user(from_id, first_name), chat_instance="ci", message=shown, data=data)
     query.set_bot(bot)
     update = Update(next(_ids), callback_query=query)
+    update.set_bot(bot)
+    return update
+
+
+def my_chat_member(bot: Bot, from_id: int, old: str, new: str) -> Update:
+    """The user blocked ("kicked") or unblocked ("member") the bot in their private chat."""
+    bot_user = User(123456, "Klinik", True)
+    change = ChatMemberUpdated(private_chat(from_id), user(from_id), NOW,
+                               ChatMember(bot_user, old), ChatMember(bot_user, new))
+    change.set_bot(bot)
+    update = Update(next(_ids), my_chat_member=change)
     update.set_bot(bot)
     return update

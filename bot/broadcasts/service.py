@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from bot.core.domain import COOPERATIVE_KINDS, KECAMATAN
 from bot.calendar.obligations import latest_closed_fy
+from bot.core.buttons import Button, Keyboard, callback
 from bot.core.outbox import Outbox
 from bot.core.texts import Texts
 from storage.broadcasts import RECIPIENT_KIND, Broadcast, BroadcastRepo, Counts
@@ -157,6 +158,7 @@ class Draft:
     origin_chat_id: int
     origin_thread_id: int | None = None
     compose_key: str = field(default_factory=lambda: secrets.token_hex(8))
+    responses: str | None = None  # a key of RESPONSE_SETS: buttons on every recipient's copy
 
 
 @dataclass
@@ -170,9 +172,26 @@ class _Tracker:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
+# Response buttons an admin may put under a broadcast; labels are in broadcasts.j2 (`response`).
+RESPONSE_SETS: dict[str, tuple[str, ...]] = {"attend": ("yes", "no"), "register": ("register",)}
+RESPONSE_PREFIX = "bcr"  # "bcr:r:<broadcast>:<choice>", pressed by managers (not admins)
+REPLY_KIND = "broadcast_reply"  # a manager's reply to a broadcast, posted to the staff group
+REPLY_INLINE_MAX = 3500  # a reply up to this long is quoted under its header (Telegram takes 4096)
+
+
+@dataclass(frozen=True)
+class ReplyFrom:
+    """Who answered a broadcast, for the staff group's post (names only, as staff see them)."""
+    user_id: int
+    name: str
+    cooperative: str | None
+    kecamatan: str | None
+
+
 class BroadcastService:
     def __init__(self, db: Database, outbox: Outbox, texts: Texts, *, default_language: str = "id",
-                 today: callable = None) -> None:  # type: ignore[valid-type]
+                 today: callable = None, staff_chat_id: int | None = None) -> None:  # type: ignore[valid-type]
+        self.staff_chat_id = staff_chat_id
         self.db = db
         self.outbox = outbox
         self.texts = texts
@@ -200,7 +219,8 @@ class BroadcastService:
             broadcast_id = await BroadcastRepo(tx).create(
                 compose_key=draft.compose_key, created_by=draft.created_by, body_html=draft.body_html,
                 audience=draft.audience.kind, audience_arg=draft.audience.arg,
-                origin_chat_id=draft.origin_chat_id, origin_thread_id=draft.origin_thread_id, scheduled_at=at)
+                origin_chat_id=draft.origin_chat_id, origin_thread_id=draft.origin_thread_id, scheduled_at=at,
+                responses=draft.responses if draft.responses in RESPONSE_SETS else None)
             if broadcast_id is not None and at is None:
                 await self._queue(tx, await BroadcastRepo(tx).get(broadcast_id))
         return broadcast_id
@@ -242,11 +262,68 @@ class BroadcastService:
             if rlang not in rendered:
                 rendered[rlang] = self.message_html(rlang, b.body_html)
             await out.send_text(r.user_id, rendered[rlang], kind=RECIPIENT_KIND, ref=("broadcast", b.id),
+                                keyboard=self.response_keyboard(rlang, b.id, b.responses),
                                 dedupe_key=f"broadcast:{b.id}:{r.user_id}")
         await repo.set_queued(b.id, total)
         if total == 0:
             await self._finish_in(tx, await repo.get(b.id), lang, Counts(0))
         return total
+
+    # Answers from managers ---------------------------------------------------------------
+    def response_keyboard(self, lang: str, broadcast_id: int, responses: str | None) -> Keyboard | None:
+        choices = RESPONSE_SETS.get(responses or "")
+        if not choices:
+            return None
+        return [[Button(self.texts.plain(lang, "broadcasts.response", choice=c),
+                        callback(RESPONSE_PREFIX, "r", broadcast_id, c)) for c in choices]]
+
+    async def on_recipient_sent(self, row: OutboxRow, message_id: int | None) -> None:
+        """A copy arrived: remember which message it is (replies and presses are checked
+        against it), then count it."""
+        if message_id is not None and row.ref_id is not None:
+            await self.repo.remember_message(row.chat_id, message_id, row.ref_id)
+        await self.on_recipient_done(row)
+
+    async def respond(self, user_id: int, chat_id: int, message_id: int | None, broadcast_id: int,
+                      choice: str) -> bool:
+        """A manager's button: only on the very message that carried this broadcast, and only a
+        choice of its response set (callback data can be forged)."""
+        if message_id is None or await self.repo.broadcast_of_message(chat_id, message_id) != broadcast_id:
+            return False
+        b = await self.repo.get(broadcast_id)
+        if choice not in RESPONSE_SETS.get(b.responses or "", ()):
+            return False
+        await self.repo.respond(broadcast_id, user_id, choice)
+        return True
+
+    async def broadcast_replied_to(self, chat_id: int, message_id: int) -> int | None:
+        return await self.repo.broadcast_of_message(chat_id, message_id)
+
+    async def relay_reply(self, broadcast_id: int, sender: ReplyFrom, chat_id: int, message_id: int,
+                          text: str | None) -> bool:
+        """A manager's reply to a broadcast goes to the staff group, tagged with the broadcast,
+        through the outbox (a retried update does not post twice). False without a staff group."""
+        if self.staff_chat_id is None:
+            return False
+        lang = self.default_language
+        if text is not None and len(text) > REPLY_INLINE_MAX:
+            text = None  # too long to go under a header: the message itself follows, copied
+        header = self.texts.render(lang, "broadcasts.reply_to_office", id=broadcast_id, name=sender.name,
+                                   cooperative=sender.cooperative, kecamatan=sender.kecamatan, text=text)
+        async with self.db.transaction() as tx:
+            out = self.outbox.bind(tx)
+            await out.send_text(self.staff_chat_id, header, kind=REPLY_KIND, ref=("broadcast", broadcast_id),
+                                dedupe_key=f"bcreply:{chat_id}:{message_id}")
+            if text is None:  # a photo, a document or a long text: the message itself follows its header
+                await out.copy(self.staff_chat_id, chat_id, message_id, kind=REPLY_KIND,
+                               ref=("broadcast", broadcast_id), dedupe_key=f"bcreply:{chat_id}:{message_id}:file")
+        return True
+
+    async def response_summary(self, limit: int = 5) -> list[dict]:
+        """The latest broadcasts with response buttons and their counts, for the admins."""
+        return [{"id": b.id, "responses": b.responses, "counts": await self.repo.response_counts(b.id),
+                 "choices": RESPONSE_SETS[b.responses]}
+                for b in await self.repo.recent_with_responses(limit) if b.responses in RESPONSE_SETS]
 
     # Progress ----------------------------------------------------------------------------
     def progress_html(self, lang: str, broadcast_id: int, counts: Counts, final: bool = False) -> str:
@@ -353,3 +430,8 @@ class BroadcastService:
                 await self.finish(b.id)
             else:
                 await self._tracker(b.id)
+
+
+async def forget_responses(tx: Executor, user_id: int) -> None:
+    """/hapusdata step: a manager's answers to broadcasts go with their personal data."""
+    await BroadcastRepo(tx).forget_responses(user_id)

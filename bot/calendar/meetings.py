@@ -136,6 +136,28 @@ class MeetingService:
                 "agenda": meeting.agenda, "cooperative": coop.name,
                 "organiser": (user.full_name if user else None) or str(meeting.organiser_id)}
 
+    # What a manager may see: always their own cooperative's, never one named in button data --
+    async def membership(self, user_id: int) -> Manager | None:
+        return await CooperativeRepo(self.db).membership(user_id)
+
+    async def own_meeting(self, user_id: int, meeting_id: int | None) -> tuple[Manager, Meeting] | None:
+        """The meeting with the user's membership, if it is their cooperative's (else None)."""
+        manager = await self.membership(user_id)
+        meeting = await MeetingRepo(self.db).find(meeting_id) if meeting_id is not None else None
+        if manager is None or meeting is None or meeting.cooperative_id != manager.cooperative_id:
+            return None
+        return manager, meeting
+
+    async def upcoming(self, cooperative_id: int) -> list[Meeting]:
+        return await MeetingRepo(self.db).upcoming(cooperative_id, self.clock.now())
+
+    async def cooperative_name(self, cooperative_id: int) -> str:
+        return (await CooperativeRepo(self.db).get(cooperative_id)).name
+
+    async def invited(self, cooperative_id: int) -> int:
+        """How many managers an invitation of this cooperative reaches."""
+        return len(await CooperativeRepo(self.db).managers(cooperative_id))
+
     async def status(self, meeting: Meeting) -> tuple[Tally, dict[int, str]]:
         """Who answered what, and everyone's display name."""
         managers = await CooperativeRepo(self.db).managers(meeting.cooperative_id, active_only=False)
@@ -224,3 +246,16 @@ class MeetingService:
                                        keyboard=None if answered else rsvp_buttons(self.texts, lang, meeting),
                                        dedupe_key=f"{key}:{manager.user_id}", ref=("meeting", meeting.id))
         return 1
+
+
+# Privacy: what meetings keep about a person ----------------------------------------------------
+async def export_meetings(db: Executor, user_id: int) -> tuple[str, object]:
+    repo = MeetingRepo(db)
+    organised = [{"id": m.id, "kind": m.kind, "starts_at": m.starts_at.isoformat(), "place": m.place,
+                  "agenda": m.agenda, "status": m.status} for m in await repo.organised_by(user_id)]
+    return "meetings", {"organised": organised, "answers": await repo.answers_by(user_id)}
+
+
+async def forget_answers(tx: Executor, user_id: int) -> None:
+    """Attendance answers are the person's; meetings they organised stay with the cooperative."""
+    await MeetingRepo(tx).forget_answers_of(user_id)

@@ -34,7 +34,7 @@ from bot.core.outbox import Outbox
 from bot.core.texts import Texts
 from storage.consultants import ConsultantRepo
 from storage.cooperatives import Cooperative, CooperativeRepo
-from storage.db import Database
+from storage.db import Database, Executor
 from storage.meetings import Meeting, MeetingRepo
 from storage.reminders import DoneRecord, ReminderRepo
 from storage.users import UserRepo
@@ -66,7 +66,9 @@ class Clock:
 
 
 def profile_of(coop: Cooperative) -> CooperativeCalendarInput:
+    certificate = coop.nik_certificate_date
     return CooperativeCalendarInput(fy_end_month=coop.fy_end_month, kind=coop.kind, coop_id=coop.id,
+                                    nik_certificate_date=date.fromisoformat(certificate) if certificate else None,
                                     tracked_since=_date_of(coop.created_at))
 
 
@@ -135,6 +137,15 @@ class TickReport:
     errors: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """/jadwal: the obligations around today, when each recorded one was done, and the
+    cooperative's upcoming meetings."""
+    obligations: list[Obligation]
+    done_on: dict[tuple[str, str], date]
+    meetings: list[Meeting]
+
+
 class ReminderService:
     def __init__(self, db: Database, outbox: Outbox, texts: Texts, tz: tzinfo, clock: Clock,
                  staff_chat_id: int | None, rules: Rules | None = None, *,
@@ -168,6 +179,15 @@ class ReminderService:
         rat_meetings = await MeetingRepo(self.db).of_kind(coop.id, "rat")
         return records_from(await repo.done(coop.id), await repo.snoozes(coop.id), rat_meetings,
                             coop.fy_end_month, self.tz)
+
+    async def cooperative_of(self, user_id: int) -> Cooperative | None:
+        """Always the user's own cooperative (never one named in callback data)."""
+        return await CooperativeRepo(self.db).cooperative_of(user_id)
+
+    async def schedule(self, coop: Cooperative) -> Schedule:
+        done_on = {(d.obligation_id, d.period): d.done_on for d in await ReminderRepo(self.db).done(coop.id)}
+        meetings = await MeetingRepo(self.db).upcoming(coop.id, self.clock.now())
+        return Schedule(await self.calendar(coop), done_on, meetings)
 
     async def calendar(self, coop: Cooperative) -> list[Obligation]:
         """The cooperative's obligations around today (for /jadwal), by due date."""
@@ -273,3 +293,12 @@ class ReminderService:
                                        ref=("cooperative", cooperative_id))
         return True
 
+
+async def export_recorded(db: Executor, user_id: int) -> tuple[str, object]:
+    """Privacy: the obligations this person recorded as done. Nothing is erased: a record that
+    the RAT was held belongs to the cooperative; the manager's numeric id stays on it as a
+    pseudonym, as elsewhere (see UserRepo.erase_personal_data)."""
+    return "obligations_recorded", [
+        {"cooperative_id": d.cooperative_id, "obligation": d.obligation_id, "period": d.period,
+         "done_on": d.done_on.isoformat(), "recorded_at": d.recorded_at}
+        for d in await ReminderRepo(db).done_by(user_id)]

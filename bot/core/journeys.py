@@ -7,6 +7,8 @@ A journey is a module of `handlers/` that may declare, besides its `HANDLERS`:
 - `STAFF_DETAIL`: `async (context, user_id) -> dict` of lines for /staf;
 - `PRIVATE_COMMANDS` / `STAFF_COMMANDS`: names for the command menus;
 - conversation-flow steps, marked with `flow(name)` (below);
+- `FLOW_CANCELLED`: {flow name: template} for what /batal says when it ends that flow (the
+  truth for that flow: kept answers, a cancelled deletion), instead of "nothing was changed";
 - `setup(app)` / `teardown(app)`: delivery hooks and jobs only (services are built in bot/app.py).
 
 `bot/app.py` builds one `Journeys` per Application (`build_application(settings, journeys=...)`),
@@ -64,6 +66,7 @@ class Journeys:
     flows: dict[str, Hook] = field(default_factory=dict)
     private_commands: tuple[str, ...] = ()
     staff_commands: tuple[str, ...] = ()
+    cancel_texts: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, modules: tuple[ModuleType, ...] | list[ModuleType]) -> "Journeys":
@@ -74,6 +77,7 @@ class Journeys:
                    erase_steps=_declared(modules, "PRIVACY_ERASE"),
                    staff_details=_declared(modules, "STAFF_DETAIL"),
                    flows=_flows(modules),
+                   cancel_texts={k: v for m in modules for k, v in getattr(m, "FLOW_CANCELLED", {}).items()},
                    private_commands=_names(modules, "PRIVATE_COMMANDS"),
                    staff_commands=_names(modules, "STAFF_COMMANDS"))
 

@@ -19,9 +19,14 @@ if TYPE_CHECKING:
     from bot.broadcasts.service import BroadcastService
     from bot.calendar.meetings import MeetingService
     from bot.calendar.reminders import Clock, ReminderService
+    from bot.core.conversations import Conversations
     from bot.core.delivery import DeliveryWorker
     from bot.core.journeys import Journeys
+    from bot.health.checks import HealthChecks
+    from bot.onboarding.accounts import Accounts
+    from bot.privacy.service import Privacy
     from bot.supervision.service import SupervisionService
+    from bot.triage.desk import Desk
     from bot.triage.service import Knowledge
 
 SERVICES_KEY = "services"
@@ -52,14 +57,19 @@ class Services:
     db: Database
     texts: Texts
     outbox: Outbox
-    delivery: "DeliveryWorker"
-    journeys: "Journeys"  # the journeys this application runs and the hooks they declare
-    clock: "Clock"  # one clock for reminders and meetings (settable in tests and demos)
-    knowledge: "Knowledge"  # the FAQ base and its matcher, loaded once
-    reminders: "ReminderService"
-    meetings: "MeetingService"
-    broadcasts: "BroadcastService"
-    supervision: "SupervisionService"  # issue 14: the office's card, risk list, visits, report
+    delivery: DeliveryWorker
+    journeys: Journeys  # the journeys this application runs and the hooks they declare
+    clock: Clock  # one clock for reminders and meetings (settable in tests and demos)
+    conversations: Conversations  # restart-safe flows: who owns a user's next message
+    accounts: Accounts  # users, consent, language; cooperatives and their managers
+    privacy: Privacy  # /datasaya and /hapusdata across every journey
+    knowledge: Knowledge  # the FAQ base and its matcher, loaded once
+    desk: Desk  # questions triaged against the FAQ, and their feedback
+    reminders: ReminderService
+    meetings: MeetingService
+    broadcasts: BroadcastService
+    health: HealthChecks
+    supervision: SupervisionService  # issue 14: the office's card, risk list, visits, report
     staff_cache: TTLCache = field(default_factory=TTLCache)
     staff_forum: bool = False  # whether the staff group is a forum (asked of Telegram at start)
 

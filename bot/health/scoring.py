@@ -13,7 +13,8 @@ Scoring rules:
   `min_coverage`. With nothing scored the total is 0.00. Aspect scores are NOT rescaled: an
   aspect shows what it earned against its full weight, with `scored_max` beside it.
 * A ratio whose denominator is zero or negative gets the credit its `on_zero` names (best,
-  worst) or is unscored with reason "undefined".
+  worst) or is unscored with reason "undefined"; with nothing above the line either (0/0, an
+  empty balance sheet) it is always unscored: no figure, no credit.
 * The total is rounded half-up to 2 decimals, and the band is that of the rounded total.
 * `score` does not reject inconsistent figures (the chat checks each figure with
   `validate_figure` as it is typed); any figures give a total within 0..100.
@@ -189,7 +190,7 @@ class HealthResult:
             out.append(Weakness(
                 r.id, r.aspect, r.name_id, r.name_en, points, r.sub_weight,
                 adv.id_high if high else adv.id, adv.en_high if high else adv.en,  # type: ignore[arg-type]
-                adv.faq))
+                adv.faq_high if high else adv.faq))
         return tuple(out)
 
 
@@ -241,15 +242,19 @@ def _score_ratio(ratio: Ratio, figures: Figures, env: dict[str, Decimal],
         credit = ratio.scale.credit(bool(figures[ratio.input]))
     else:
         assert ratio.numerator is not None and ratio.denominator is not None
+        num: Decimal | None = None
         try:
             if (ratio.numerator.names | ratio.denominator.names) & undefined:
                 raise Undefined(ratio.id)
             den = ratio.denominator.evaluate(env)
+            num = ratio.numerator.evaluate(env)
             if den <= 0:
                 raise Undefined(ratio.id)
-            value = ratio.numerator.evaluate(env) / den * HUNDRED
+            value = num / den * HUNDRED
         except Undefined:
-            if ratio.on_zero == "unscored":
+            # x/0 with something on top (cash but no current debts) may earn the table's credit;
+            # 0/0 says nothing at all (an empty balance sheet) and is never scored as the best.
+            if ratio.on_zero == "unscored" or (ratio.on_zero == "best" and (num is None or num <= 0)):
                 return RatioResult(**base, value=None, credit=None, score=None,
                                    reason="undefined")
             credit = ratio.scale.best if ratio.on_zero == "best" else ratio.scale.worst

@@ -168,6 +168,7 @@ class Advice:
     id_high: str | None
     en_high: str | None
     faq: tuple[str, ...]
+    faq_high: tuple[str, ...] = ()  # entries about the "too high" finding (default: `faq`)
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,7 @@ def _ratio(raw: dict, known: set[str], figure_kinds: dict[str, str]) -> Ratio:
     where = f"ratio {raw.get('id')!r}"
     adv = raw["advice"]
     advice = Advice(adv["id"], adv["en"], adv.get("id_high"), adv.get("en_high"),
-                    tuple(adv.get("faq", ())))
+                    tuple(adv.get("faq", ())), tuple(adv.get("faq_high", adv.get("faq", ()))))
     common = dict(
         id=raw["id"], aspect=raw["aspect"], name_id=raw["name_id"], name_en=raw["name_en"],
         sub_weight=_dec(raw["sub_weight"]), sub_weight_verified=bool(raw["sub_weight_verified"]),

@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import date
 
+from bot.core.when import parse_date
 from bot.core.domain import COOPERATIVE_KINDS, INDUSTRIAL_ESTATES, KECAMATAN, MANAGER_ROLES
 
 CONSENT_VERSION = "2026-11"
@@ -20,11 +22,13 @@ MAX_MEMBERS = 1_000_000
 LEGAL_MINIMUM_MEMBERS = 9
 
 # The questions of a new cooperative, in order. "company" is asked only of employee cooperatives.
+# "nik_certificate_date" is asked only when a NIK was given (the calendar counts its renewal).
 PROFILE_STEPS: tuple[str, ...] = (
-    "name", "nik", "kind", "company", "estate", "kecamatan", "members", "fy_end_month", "role",
+    "name", "nik", "nik_certificate_date", "kind", "company", "estate", "kecamatan", "members", "fy_end_month",
+    "role",
 )
 CHOICE_STEPS = {"kind", "estate", "kecamatan", "fy_end_month", "role"}
-OPTIONAL_STEPS = {"nik", "company"}
+OPTIONAL_STEPS = {"nik", "nik_certificate_date", "company"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,8 @@ def applicable_steps(data: dict) -> list[str]:
     steps = list(PROFILE_STEPS)
     if data.get("kind") not in (None, "karyawan"):
         steps.remove("company")
+    if not data.get("nik") and "nik" in data:  # no NIK: no certificate date to ask
+        steps.remove("nik_certificate_date")
     return steps
 
 
@@ -58,8 +64,16 @@ def progress(data: dict, step: str) -> tuple[int, int]:
     return (steps.index(step) + 1 if step in steps else len(steps), len(steps))
 
 
-def parse_text_answer(step: str, text: str) -> object | Invalid:
+def parse_text_answer(step: str, text: str, today: date | None = None) -> object | Invalid:
     text = text.strip()
+    if step == "nik_certificate_date":
+        today = today or date.today()
+        day = parse_date(text, today)
+        if day is None:
+            return Invalid("date_invalid")
+        if day > today or day.year < 2000:
+            return Invalid("date_out_of_range")
+        return day.isoformat()
     if step == "name":
         if len(text) < 3:
             return Invalid("name_short")
@@ -119,10 +133,13 @@ def parse_choice(step: str, value: str) -> object | Invalid:
 
 def profile_from(data: dict) -> dict:
     """The cooperative row from the answers; absent optional answers become None."""
-    profile = {k: data.get(k) for k in ("name", "nik", "kind", "company", "estate", "kecamatan", "members", "fy_end_month")}
+    profile = {k: data.get(k) for k in ("name", "nik", "kind", "company", "estate", "kecamatan", "members",
+                                        "fy_end_month", "nik_certificate_date")}
     if profile["kind"] != "karyawan":
         profile["company"] = None
-    for key in ("nik", "company"):
+    if not profile["nik"]:
+        profile["nik_certificate_date"] = None
+    for key in ("nik", "company", "nik_certificate_date"):
         if profile[key] == "":
             profile[key] = None
     return profile

@@ -4,7 +4,7 @@ once, so each duration is two look-ups. Same definition, same answers (tests com
 from __future__ import annotations
 
 from bisect import bisect_right
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from bot.core.office_hours import OfficeHours
 
@@ -51,6 +51,3 @@ class OfficeIndex:
             return self.office.office_hours_between(a, b)
         return (self._cumulative(tb) - self._cumulative(ta)) / 3600
 
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)

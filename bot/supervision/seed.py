@@ -337,9 +337,6 @@ def pendamping_ids(scale: Scale = DEMO) -> list[int]:
     return [700_001 + n for n in range(scale.pendamping)]
 
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
 
 async def seed_demo_database(path, settings) -> dict[str, int]:
     """`python -m bot demo`: a fresh demo database gets the regency (once; kept across runs)."""

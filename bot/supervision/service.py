@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +128,10 @@ class SupervisionService:
     # ---- finding and the card ----------------------------------------------------------------
     async def search(self, text: str) -> list[dict]:
         return await SupervisionRepo(self.db).search(text)
+
+    async def own_cooperative(self, user_id: int) -> Cooperative | None:
+        """The cooperative a manager acts for (the only one a manager may see)."""
+        return await CooperativeRepo(self.db).cooperative_of(user_id)
 
     async def cooperative(self, cooperative_id: int) -> Cooperative | None:
         try:
@@ -330,6 +334,3 @@ class SupervisionService:
                                                      dedupe_key=key, ref=("cooperative", item.cooperative_id))
                 out.followups += 1
 
-
-def utc(dt: datetime) -> datetime:
-    return dt.astimezone(timezone.utc)

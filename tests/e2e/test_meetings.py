@@ -22,6 +22,7 @@ def wib(*args: int) -> datetime:
 
 
 async def test_meeting_with_attendance_reminder_move_and_cancel(launch, people):
+    # Over 60 lines by design: one meeting's life told in order, each step depending on the last.
     sari, andi, eko = people.sari, people.andi, people.eko
     # Wednesday 18 March 2026, 10:00 WIB. Outside every obligation reminder's window.
     async with launch(clock_start=wib(2026, 3, 18, 10), reminder_tick_seconds=0.1) as bot:

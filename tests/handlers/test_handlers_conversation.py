@@ -123,3 +123,90 @@ async def test_a_rat_with_enough_notice_is_not_warned(app, api):
     await _schedule_rat(app, "20261118", "1300")  # eight days ahead
     confirm = [c.params.get("text", "") for c in api.calls("editMessageText")][-1]
     assert "Periksa undangan" in confirm and "kurang dari" not in confirm
+
+
+async def test_batal_at_the_erase_confirmation_cancels_it_and_the_old_button_refuses(app, api):
+    from storage.users import UserRepo
+    from tests.e2e.harness import seed_cooperative
+    db = app.bot_data["services"].db
+    await seed_cooperative(db, SARI)
+    await app.process_update(text_message(app.bot, SARI, "/hapusdata"))
+    await app.process_update(text_message(app.bot, SARI, "/batal"))
+    assert "penghapusan dibatalkan" in texts_to(api, SARI)[-1]
+    await app.process_update(button_press(app.bot, SARI, "priv:erase:yes"))  # the old button
+    assert "sudah tidak berlaku" in api.calls("editMessageText")[-1].params["text"]
+    assert (await UserRepo(db).get(SARI)).has_consented  # nothing erased
+
+
+async def test_batal_mid_health_check_says_the_answers_are_kept(app, api):
+    from tests.e2e.harness import seed_cooperative
+    await seed_cooperative(app.bot_data["services"].db, SARI)
+    await app.process_update(text_message(app.bot, SARI, "/cektatakelola"))
+    await app.process_update(text_message(app.bot, SARI, "/batal"))
+    said = texts_to(api, SARI)[-1]
+    assert "tersimpan" in said and "/cektatakelola" in said and "Tidak ada yang diubah" not in said
+
+
+async def test_health_check_echoes_a_typed_amount_and_back_shows_the_previous_answer(app, api):
+    from tests.e2e.harness import seed_cooperative
+    db = app.bot_data["services"].db
+    await seed_cooperative(db, SARI, kind="simpan_pinjam")
+    await app.process_update(text_message(app.bot, SARI, "/cekkesehatan"))
+    await app.process_update(text_message(app.bot, SARI, "8,5 M"))
+    echoed = texts_to(api, SARI)[-1]
+    assert "8.500.000.000 ✓" in echoed and "Langkah 2 dari" in echoed  # and the next question below it
+    check_id = (await FlowRepo(db).get(SARI, SARI)).data["check_id"]
+    await app.process_update(button_press(app.bot, SARI, f"hc:b:{check_id}:2"))
+    went_back = [m for m in texts_to(api, SARI) if "langkah sebelumnya" in m][-1]
+    assert "8.500.000.000" in went_back
+
+
+async def test_registration_asks_the_nik_certificate_date_and_jadwal_then_shows_the_renewal(app, api):
+    """Issue 11 point 5: the NIK answer promised /jadwal would show the renewal date, but nothing
+    asked for the certificate's date."""
+    await _to_name_step(app)
+    for update in (text_message(app.bot, SARI, "Koperasi Karyawan Maju"),
+                   text_message(app.bot, SARI, "3216 0512 3456 7890")):
+        await app.process_update(update)
+    assert await _step(app) == "nik_certificate_date"
+    assert "sertifikat NIK" in texts_to(api, SARI)[-1]
+    await app.process_update(text_message(app.bot, SARI, "12 Maret 2025"))
+    for update in (button_press(app.bot, SARI, "reg:kind:konsumen"), button_press(app.bot, SARI, "reg:estate:0"),
+                   button_press(app.bot, SARI, "reg:kecamatan:0"), text_message(app.bot, SARI, "120"),
+                   button_press(app.bot, SARI, "reg:fy_end_month:12"), button_press(app.bot, SARI, "reg:role:ketua"),
+                   button_press(app.bot, SARI, "reg:confirm:save")):
+        await app.process_update(update)
+    await app.process_update(text_message(app.bot, SARI, "/jadwal"))
+    shown = texts_to(api, SARI)[-1]
+    assert "Pembaruan sertifikat NIK" in shown and "2027" in shown  # 24 months after 12 March 2025
+
+
+async def test_no_nik_means_no_certificate_date_question(app, api):
+    await _to_name_step(app)
+    await app.process_update(text_message(app.bot, SARI, "Koperasi Karyawan Maju"))
+    await app.process_update(button_press(app.bot, SARI, "reg:nik:-"))
+    assert await _step(app) == "kind"
+
+
+async def test_bahasa_switches_the_language_at_any_time(app, api):
+    from tests.e2e.harness import seed_cooperative
+    db = app.bot_data["services"].db
+    await seed_cooperative(db, SARI)
+    await app.process_update(text_message(app.bot, SARI, "/bahasa"))
+    offered = _buttons(api.calls("sendMessage")[-1])
+    assert offered == ["🇮🇩 Bahasa Indonesia", "🇬🇧 English"]
+    await app.process_update(button_press(app.bot, SARI, "lang:set:en"))
+    assert "Language set to" in api.calls("editMessageText")[-1].params["text"]
+    await app.process_update(text_message(app.bot, SARI, "/jadwal"))
+    assert "Dates of" in texts_to(api, SARI)[-1]
+    await app.process_update(button_press(app.bot, SARI, "lang:set:xx"))  # forged
+    assert (await app.bot_data["services"].accounts.language_of(SARI)) == "en"
+
+
+async def test_profil_has_a_language_row(app, api):
+    from tests.e2e.harness import seed_cooperative
+    await seed_cooperative(app.bot_data["services"].db, SARI)
+    await app.process_update(text_message(app.bot, SARI, "/profil"))
+    assert "🌐 Bahasa: Indonesia" in _buttons(api.calls("sendMessage")[-1])
+    await app.process_update(button_press(app.bot, SARI, "lang:menu"))
+    assert "Choose your language" in texts_to(api, SARI)[-1]

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from telegram.ext import CommandHandler
 
+from storage.cooperatives import CooperativeRepo
 from storage.flows import FlowRepo
 from storage.users import UserRepo
 from tests.factories import button_press, sticker_message, text_message
+from tests.handlers.chat import Person
 
 SARI = 1001
 
@@ -62,3 +64,84 @@ async def test_a_crashing_handler_gets_a_polite_answer_and_admins_a_report(app, 
     to_admin = texts_to(api, 2002)[-1]
     assert "disk on fire" in to_admin and "RuntimeError" in to_admin
     assert api.rejected() == []
+
+
+# ---- registering and joining -------------------------------------------------------------------
+async def register_until_members(person) -> None:
+    """Language, consent, new cooperative, answers up to the members question."""
+    await person.send("/start")
+    await person.press("Bahasa Indonesia")
+    assert "Pemberitahuan privasi" in person.last
+    await person.press("Setuju")
+    await person.press("Daftarkan koperasi baru")
+    assert "nama koperasi" in person.last
+    await person.send("Kopkar Sejahtera <Mandiri> & Co")
+    await person.press("Lewati")  # no NIK
+    await person.press("Koperasi karyawan")
+    await person.send("PT Maju Jaya Abadi")
+    await person.press("MM2100")
+    await person.press("Cikarang Barat")
+    assert "jumlah anggota" in person.last
+
+
+async def test_new_manager_registers_then_a_second_manager_joins_with_the_code(app, api):
+    sari, andi = Person(app, api, SARI), Person(app, api, 1002, "Andi")
+    await register_until_members(sari)
+    await sari.send("1.250")
+    await sari.press("Desember")
+    await sari.press("Ketua")
+    confirm = sari.messages()[-1]
+    assert "Kopkar Sejahtera &lt;Mandiri&gt; &amp; Co" in confirm.html and "1250" in confirm.text
+    await sari.press("Simpan")
+    code = sari.last.split("Kode gabung untuk pengurus lain: ")[1].split()[0]
+    db = app.bot_data["services"].db
+    coop = await CooperativeRepo(db).cooperative_of(SARI)
+    assert (coop.name, coop.kind, coop.kecamatan, coop.members, coop.fy_end_month, coop.nik, coop.company,
+            coop.estate, coop.join_code) == ("Kopkar Sejahtera <Mandiri> & Co", "karyawan", "Cikarang Barat", 1250,
+                                             12, None, "PT Maju Jaya Abadi", "MM2100", code)
+    assert (await UserRepo(db).get(SARI)).full_name == "Sari"
+
+    await andi.send("/start")
+    await andi.press("Bahasa Indonesia")
+    await andi.press("Setuju")
+    await andi.press("Gabung dengan kode")
+    await andi.send("WRONGCOD")
+    assert "tidak ditemukan" in andi.last
+    await andi.send(code.lower())
+    assert "Kode cocok" in andi.last
+    await andi.press("Bendahara")
+    assert "sudah bergabung" in andi.last
+    assert [(m.user_id, m.role) for m in await CooperativeRepo(db).managers(coop.id)] == [(SARI, "ketua"), (1002, "bendahara")]
+    await sari.send("/start")
+    assert "Selamat datang kembali" in sari.last or coop.name in sari.last
+
+
+async def test_consent_refused_stores_nothing_but_the_id(app, api):
+    eko = Person(app, api, 3001, "Eko")
+    await eko.send("/start")
+    await eko.press("English")
+    await eko.press("don't agree")
+    assert "We keep nothing about you" in eko.last
+    user = await UserRepo(app.bot_data["services"].db).get(3001)
+    assert (user.full_name, user.username, user.has_consented, user.language) == (None, None, False, "en")
+    await eko.send("halo, cara rat online?")
+    assert "/start" in eko.last
+
+
+async def test_bad_input_and_stale_buttons_change_nothing(app, api):
+    sari = Person(app, api, SARI)
+    await register_until_members(sari)
+    await app.process_update(sticker_message(app.bot, SARI))
+    assert "dalam bentuk" in sari.last
+    for typed, answer in (("9" * 5000, "terlalu panjang"), ("banyak sekali", "angka bulat")):
+        await sari.send(typed)
+        assert answer in sari.last
+    kecamatan_question = next(m for m in sari.messages() if "Kecamatan: Cikarang Barat" in m.text)
+    assert not kecamatan_question.keyboard  # the answered question lost its buttons
+    for data in ("reg:kecamatan:0", "reg:kecamatan:99", "reg:members:" + "x" * 40, "reg"):
+        await sari.press_data(data)
+        assert sari.answers()[-1] == "Tombol ini sudah tidak berlaku."
+    state = await FlowRepo(app.bot_data["services"].db).get(SARI, SARI)
+    assert state.step == "members" and state.data["kecamatan"] == "Cikarang Barat"
+    await sari.send("120")
+    assert "tahun buku" in sari.last.lower()

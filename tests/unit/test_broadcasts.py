@@ -140,11 +140,11 @@ async def test_send_now_queues_one_row_per_recipient_once(service, world, db):
     draft = Draft(ADMIN, "<b>Halo</b> pengurus", Audience("all"), origin_chat_id=-100, compose_key="k1")
     broadcast_id = await service.create(draft)
     assert await service.create(draft) is None  # a second press of "send"
-    rows = await db.fetchall("SELECT kind, chat_id, dedupe_key, payload FROM outbox ORDER BY id")
-    assert rows[0]["kind"] == PROGRESS_KIND and rows[0]["chat_id"] == -100
-    recipients = [(r["chat_id"], r["dedupe_key"]) for r in rows if r["kind"] == "broadcast"]
+    rows = await OutboxRepo(db).rows()
+    assert rows[0].kind == PROGRESS_KIND and rows[0].chat_id == -100
+    recipients = [(r.chat_id, r.dedupe_key) for r in rows if r.kind == "broadcast"]
     assert recipients == [(u, f"broadcast:{broadcast_id}:{u}") for u in (1, 3, 4)]
-    by_chat = {r["chat_id"]: r["payload"] for r in rows}
+    by_chat = {r.chat_id: r.payload["text"] for r in rows}
     assert "Siaran Dinas" in by_chat[1] and "<b>Halo</b> pengurus" in by_chat[1]
     assert "Broadcast from the Cooperative Office" in by_chat[3]  # in the recipient's language
     b = await BroadcastRepo(db).get(broadcast_id)
@@ -173,10 +173,7 @@ async def test_cancelled_schedule_never_goes_out(service, world, db):
 async def _deliver(db, service, broadcast_id, status_of):
     """Stand in for the delivery worker: set each recipient row's outcome and call the hook."""
     repo = OutboxRepo(db)
-    rows = await db.fetchall("SELECT id FROM outbox WHERE kind = 'broadcast' AND ref_id = ? ORDER BY id",
-                             (broadcast_id,))
-    for r in rows:
-        row = await repo.get(r["id"])
+    for row in await repo.rows("broadcast", ("broadcast", broadcast_id)):
         status = status_of(row.chat_id)
         if status == "sent":
             await repo.mark_sent(row.id, 1)
@@ -187,25 +184,24 @@ async def _deliver(db, service, broadcast_id, status_of):
 
 async def test_progress_finishes_once_with_a_report(service, world, db):
     broadcast_id = await service.create(Draft(ADMIN, "Info", Audience("all"), -100))
-    progress = (await db.fetchall("SELECT * FROM outbox WHERE kind = ?", (PROGRESS_KIND,)))[0]
-    await OutboxRepo(db).mark_sent(progress["id"], 55)
-    await service.on_progress_sent(await OutboxRepo(db).get(progress["id"]), 55)
+    progress = (await OutboxRepo(db).rows(PROGRESS_KIND))[0]
+    await OutboxRepo(db).mark_sent(progress.id, 55)
+    await service.on_progress_sent(await OutboxRepo(db).get(progress.id), 55)
     await _deliver(db, service, broadcast_id, lambda chat: "blocked" if chat == 3 else "sent")
     b = await BroadcastRepo(db).get(broadcast_id)
     assert (b.status, b.progress_message_id) == ("done", 55)
     assert not await service.finish(broadcast_id)  # once
-    rows = await db.fetchall("SELECT method, payload, dedupe_key FROM outbox WHERE kind = ? ORDER BY id",
-                             (PROGRESS_KIND,))
-    assert [r["dedupe_key"] for r in rows][-2:] == [f"broadcast:{broadcast_id}:progress-final",
-                                                   f"broadcast:{broadcast_id}:report"]
-    assert "2/3 terkirim, 1 gagal" in rows[-2]["payload"]
-    assert "diblokir: 1" in rows[-1]["payload"]
+    rows = await OutboxRepo(db).rows(PROGRESS_KIND)
+    assert [r.dedupe_key for r in rows][-2:] == [f"broadcast:{broadcast_id}:progress-final",
+                                                f"broadcast:{broadcast_id}:report"]
+    assert "2/3 terkirim, 1 gagal" in rows[-2].payload["text"]
+    assert "diblokir: 1" in rows[-1].payload["text"]
 
 
 async def test_resume_finishes_a_broadcast_whose_last_hook_was_lost(service, world, db):
     broadcast_id = await service.create(Draft(ADMIN, "Info", Audience("kecamatan", "Setu"), -100))
-    for r in await db.fetchall("SELECT id FROM outbox WHERE kind = 'broadcast'"):
-        await OutboxRepo(db).mark_sent(r["id"], 1)  # sent, then the process died before the hook
+    for r in await OutboxRepo(db).rows("broadcast"):
+        await OutboxRepo(db).mark_sent(r.id, 1)  # sent, then the process died before the hook
     fresh = BroadcastService(db, Outbox(db), Texts(), today=lambda: TODAY)
     await fresh.resume()
     assert (await BroadcastRepo(db).get(broadcast_id)).status == "done"
@@ -215,5 +211,5 @@ async def test_resume_finishes_a_broadcast_whose_last_hook_was_lost(service, wor
 async def test_empty_audience_finishes_at_once(service, world, db):
     broadcast_id = await service.create(Draft(ADMIN, "Info", Audience("kind", "konsumen"), 42))
     assert (await BroadcastRepo(db).get(broadcast_id)).status == "done"
-    keys = [r[0] for r in await db.fetchall("SELECT dedupe_key FROM outbox ORDER BY id")]
+    keys = [r.dedupe_key for r in await OutboxRepo(db).rows()]
     assert keys == [f"broadcast:{broadcast_id}:progress", f"broadcast:{broadcast_id}:report"]

@@ -229,17 +229,18 @@ def test_nothing_answered_scores_zero_and_is_not_conclusive():
 
 
 def test_zero_denominators_follow_on_zero():
-    # No problem loans and no reserve: reserve cover is "best"; no current liabilities:
-    # cash ratio "best"; no loans at all: loan ratios are unscored as "undefined".
+    # No current liabilities but cash: cash ratio "best"; no problem loans and no reserve (0/0):
+    # nothing to measure, unscored as "undefined", never "best" (issue 11 point 11); no loans
+    # at all: loan ratios are unscored as "undefined".
     no_bad = {**EXAMPLE_A, "pinjaman_kurang_lancar": D(0), "cadangan_risiko": D(0),
               "kewajiban_lancar": D(0)}
     ratios = {r.id: r for r in score(no_bad).ratios}
-    assert ratios["cadangan_risiko_rasio"].credit == 100
+    assert ratios["cadangan_risiko_rasio"].credit is None and ratios["cadangan_risiko_rasio"].reason == "undefined"
     assert ratios["modal_pinjaman_berisiko"].credit == 100
     assert ratios["rasio_kas"].credit == 100 and ratios["rasio_kas"].value is None
     no_loans = {**no_bad, "pinjaman_diberikan": D(0), "pinjaman_anggota": D(0)}
     result = score(no_loans)
-    undefined = {u.id for u in result.unscored if u.reason == "undefined"}
+    undefined = {r.id for r in result.ratios if r.credit is None and r.reason == "undefined"}
     assert {"pinjaman_anggota_rasio", "pinjaman_bermasalah_rasio", "pinjaman_berisiko_rasio",
             "efisiensi_pelayanan", "partisipasi_bruto_rasio"} <= undefined
     assert 0 <= result.total <= 100
@@ -450,3 +451,38 @@ def test_complete_answers_total_is_the_plain_sum(figs):
         assert result.coverage == 100
         assert result.total == sum(a.score for a in result.aspects).quantize(
             D("0.01"), rounding=ROUND_HALF_UP)
+
+
+def test_an_all_zero_balance_sheet_earns_no_liquidity_credit():
+    """Issue 11 point 11: 0/0 was credited as the best value (Likuiditas 15,00 / 15)."""
+    zeros = {k: (v if isinstance(v, bool) else D(0)) for k, v in EXAMPLE_A.items()}
+    result = score(zeros)
+    liquidity = [r for r in result.ratios if r.id in ("rasio_kas", "pinjaman_dana_diterima")]
+    assert liquidity and all(r.credit is None and r.reason == "undefined" for r in liquidity)
+    assert not [r for r in result.ratios if r.aspect == "likuiditas" and r.credit is not None]
+
+
+def test_every_finding_links_to_existing_entries_about_that_finding():
+    """Issue 11 point 11: walk every finding -> entry link, both sides of a best-in-the-middle
+    ratio and every governance question; "too much idle cash" must not link to the liquidity
+    shortage entry."""
+    from bot.health.governance import GOVERNANCE_QUESTIONS
+    from knowledge.loader import load_entries
+    ids = {e.id for e in load_entries()}
+    for ratio in TABLE.ratios:
+        adv = ratio.advice
+        assert adv.faq and set(adv.faq) <= ids, ratio.id
+        assert set(adv.faq_high) <= ids, ratio.id
+        if adv.id_high:
+            assert adv.faq_high != adv.faq, f"{ratio.id}: the too-high finding needs its own entries"
+    cash = next(r for r in TABLE.ratios if r.id == "rasio_kas").advice
+    assert "likuiditas-penarikan-simpanan" in cash.faq and "likuiditas-penarikan-simpanan" not in cash.faq_high
+    for question in GOVERNANCE_QUESTIONS:
+        assert set(question.faq) <= ids, question.id
+
+
+def test_a_too_high_cash_ratio_points_to_lending_not_to_a_shortage():
+    rich = {**EXAMPLE_A, "kas_bank": EXAMPLE_A["kewajiban_lancar"] * 5}
+    weak = {w.ratio_id: w for w in score(rich).weakest(10)}
+    assert "rasio_kas" in weak and "menganggur" in weak["rasio_kas"].advice("id")
+    assert "likuiditas-penarikan-simpanan" not in weak["rasio_kas"].faq
