@@ -20,7 +20,7 @@ from bot.core.buttons import Button, callback
 from bot.core.office_hours import OfficeHours
 from bot.core.outbox import Outbox
 from bot.core.settings import Settings
-from bot.core.texts import Texts
+from bot.core.texts import Texts, split_message
 from bot.supervision import facts as fx
 from bot.supervision import period as periods
 from bot.supervision.chart import render_summary
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 PREFIX = "sv"
 REPORT_KIND, DIGEST_KIND, FOLLOWUP_KIND = "report", "digest", "followup"
 SEND_AT = time(8)
+DIGEST_ITEMS = 15
 
 
 class Labels:
@@ -305,9 +306,12 @@ class SupervisionService:
                     continue
                 if worse or mine:
                     html = self.texts.render(self.lang, "supervision.digest", name=p["name"], monday=monday,
-                                             worse=worse[:15], more=max(0, len(worse) - 15), before=before,
-                                             followups=mine, today=local.date())
-                    await self.outbox.bind(tx).send_text(p["user_id"], html, kind=DIGEST_KIND, dedupe_key=key)
+                                             worse=worse[:DIGEST_ITEMS], more=max(0, len(worse) - DIGEST_ITEMS),
+                                             before=before, followups=mine[:DIGEST_ITEMS],
+                                             more_followups=max(0, len(mine) - DIGEST_ITEMS), today=local.date())
+                    box = self.outbox.bind(tx)
+                    for i, part in enumerate(split_message(html)):  # Telegram takes 4096 characters a message
+                        await box.send_text(p["user_id"], part, kind=DIGEST_KIND, dedupe_key=f"{key}:{i}")
                     out.digests += 1
         async with self.db.transaction() as tx:
             r = SupervisionRepo(tx)
