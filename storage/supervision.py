@@ -148,6 +148,10 @@ class SupervisionRepo:
             bounds.params())
         return dict(row)
 
+    async def registered_before(self, moment_utc: str) -> int:
+        row = await self.db.fetchone("SELECT count(*) FROM cooperatives WHERE created_at < ?", (moment_utc,))
+        return int(row[0])
+
     async def cooperatives_sheet(self, bounds: Bounds) -> list[dict]:
         rows = await self.db.fetchall(
             "WITH mgr AS (SELECT cooperative_id, group_concat(full_name || ' (' || role || ')', '; ') AS managers, "

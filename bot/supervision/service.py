@@ -275,8 +275,11 @@ class SupervisionService:
         period = periods.previous_month(local.date())
         key = f"report:monthly:{period.key}"
         admins = list(self.settings.admin_ids)
-        if not admins or await SupervisionRepo(self.db).is_claimed(key):
+        repo = SupervisionRepo(self.db)
+        if not admins or await repo.is_claimed(key):
             return
+        if not await repo.registered_before(period.bounds(self.tz).end_utc):
+            return  # the clinic had no cooperative yet that month: nothing to report
         report = await self.report(period)
         if await self.queue_report(report, admins, key):
             out.reports += 1

@@ -262,3 +262,13 @@ async def test_follow_up_done_button_only_for_its_pendamping_or_an_admin(app, ap
     assert await SupervisionRepo(db).followup(1) is None
     await app.process_update(press(app.bot, CONSULTANT_ID, "sv:fd:1"))  # pressed again
     assert popups(api)[-1] == "Tombol ini sudah tidak berlaku."
+
+
+async def test_an_admin_gets_the_report_in_a_private_chat(app, api):
+    await seeded(app)
+    await app.process_update(text_message(app.bot, ADMIN_ID, "/laporan triwulan", first_name="Rina"))
+    await svc(app).delivery.drain(20)
+    docs = [c for c in api.calls("sendDocument") if c.ok]
+    assert len(docs) == 1 and str(docs[0].params["chat_id"]) == str(ADMIN_ID)
+    sent = [m for m in api.world.events if m.chat_id == ADMIN_ID and m.kind == "document"][-1]
+    assert api.world.files[sent.raw["document"]["file_id"]].file_name == "laporan-klinik-koperasi-2026-Q4.xlsx"

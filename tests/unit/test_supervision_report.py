@@ -156,6 +156,12 @@ async def test_monthly_report_on_the_first_working_day_sent_once_across_a_restar
         await db.close()
 
 
+async def test_no_monthly_report_for_a_month_before_the_first_cooperative(db, make_settings, tmp_path):
+    svc = service(db, make_settings(), datetime(2026, 12, 1, 2, tzinfo=timezone.utc), tmp_path)
+    assert (await svc.tick()).reports == 0
+    assert not await SupervisionRepo(db).is_claimed("report:monthly:2026-11")  # a later tick may still send it
+
+
 async def test_a_bot_down_on_the_first_working_day_sends_the_report_when_it_comes_back(db, seeded, tmp_path):
     # 1 Jan 2027 is a Friday; the office is closed on holidays only if configured: with a
     # holiday-free calendar the first working day is 1 Jan. Down until 5 Jan: still sent then.
