@@ -81,12 +81,24 @@ class SupervisionRepo:
         visits = await self.visits_of(cooperative_id, limit=1)
         return {"meetings": _dicts(meetings), "tickets": _dicts(tickets), "last_visit": visits[0] if visits else None}
 
+    async def risk_fingerprint(self) -> tuple:
+        """Changes whenever anything the risk ranking reads changes (a few index look-ups)."""
+        row = await self.db.fetchone(
+            "SELECT (SELECT count(*) FROM cooperatives), (SELECT max(updated_at) FROM cooperatives), "
+            "(SELECT max(id) FROM tickets), (SELECT max(finished_at) FROM health_checks WHERE finished_at IS NOT NULL), "
+            "(SELECT count(*) FROM obligation_done), (SELECT max(recorded_at) FROM obligation_done), "
+            "(SELECT max(id) FROM visits), (SELECT max(updated_at) FROM meetings)")
+        return tuple(row)
+
     # Risk inputs: one query each, for all (or some kecamatan's) cooperatives ----------------
     async def risk_inputs(self, kecamatan: list[str] | None, curative_since: str, as_of: str,
-                          answer_keys: tuple[str, ...] = ()) -> dict:
+                          answer_keys: tuple[str, ...] = (), previous: bool = True,
+                          obligations: tuple[str, ...] = ("rat", "rat_report")) -> dict:
         """`answer_keys`: the governance answers the caller needs (its red-flag questions), read
-        only from each cooperative's latest governance check."""
-        where, params = "", {"since": curative_since, "asof": as_of}
+        only from each cooperative's latest governance check; `previous`: also the check before
+        the latest of each kind (for the trend); `obligations`: whose records to read."""
+        where, params = "", {"since": curative_since, "asof": as_of, "keep": 2 if previous else 1}
+        params.update({f"o{i}": o for i, o in enumerate(obligations)})
         params.update({f"q{i}": f"$.{key}" for i, key in enumerate(answer_keys)})
         if kecamatan is not None:
             marks = ", ".join(f":k{i}" for i in range(len(kecamatan)))
@@ -103,7 +115,7 @@ class SupervisionRepo:
             "SELECT id, cooperative_id, kind, total, band, finished_at, row_number() OVER ("
             "PARTITION BY cooperative_id, kind ORDER BY finished_at DESC, id DESC) AS rn FROM health_checks "
             f"WHERE finished_at IS NOT NULL AND finished_at < :asof AND {scope}) AS x "
-            "JOIN health_checks h ON h.id = x.id WHERE x.rn <= 2", params)
+            "JOIN health_checks h ON h.id = x.id WHERE x.rn <= :keep", params)
         checks = []
         for r in rows:
             row = {k: r[k] for k in ("id", "cooperative_id", "kind", "total", "band", "finished_at", "rn")}
@@ -111,7 +123,7 @@ class SupervisionRepo:
             checks.append(row)
         done = await self.db.fetchall(
             "SELECT cooperative_id, obligation_id, period, done_on, recorded_by, recorded_at FROM obligation_done "
-            f"WHERE {scope}", params)
+            f"WHERE obligation_id IN ({', '.join(f':o{i}' for i in range(len(obligations)))}) AND {scope}", params)
         rat_meetings = await self.db.fetchall(
             f"SELECT cooperative_id, starts_at FROM meetings WHERE kind = 'rat' AND status = 'scheduled' AND {scope}",
             params)

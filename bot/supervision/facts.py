@@ -15,7 +15,7 @@ from bot.calendar.reminders import records_from
 from bot.calendar.rules import Rules, load_rules
 from bot.core.domain import COOPERATIVE_KINDS
 from bot.health.governance import RED_FLAGS
-from bot.supervision.risk import CheckFact, CoopFacts, RatFact
+from bot.supervision.risk import CheckFact, CoopFacts, RatFact, score_band
 from storage.db import from_utc_text
 from storage.reminders import DoneRecord
 
@@ -44,8 +44,9 @@ def check_fact(row: dict, tz: tzinfo) -> CheckFact:
     flags = ()
     if row["kind"] == "governance" and answers:
         flags = red_flags(json.loads(answers) if isinstance(answers, str) else answers)
-    return CheckFact(row["id"], row["kind"], row["total"] or "0", row["band"] or "", local_date(row["finished_at"], tz),
+    fact = CheckFact(row["id"], row["kind"], row["total"] or "0", row["band"] or "", local_date(row["finished_at"], tz),
                      flags)
+    return replace(fact, score_band=score_band(fact))
 
 
 def records_of(done: list[dict], meetings: list[dict], fy_end_month: int, tz: tzinfo) -> Records:

@@ -96,6 +96,7 @@ class CheckFact:
     band: str            # bot.health.scoring.Band value
     finished_on: date
     red_flags: tuple[str, ...] = ()
+    score_band: str = ""  # the band its score earns (before a red flag's cap); see `score_band`
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,8 @@ def band_rank(band: str | None) -> int:
 def score_band(check: CheckFact) -> str:
     """The band the check's score earns. A governance red flag caps the stored band at Dalam
     Pengawasan; that cap is the red-flag reason's to count, not the band reason's as well."""
+    if check.score_band:
+        return check.score_band
     from bot.health.scoring import band_for
     try:
         return band_for(check.total).value

@@ -116,6 +116,7 @@ class SupervisionService:
         self.reports_dir = reports_dir or Path(settings.database_path).parent / "reports"
         self.cfg = cfg or load_config()
         self.lang = settings.default_language
+        self._ranked: tuple[tuple, list[Assessment]] | None = None  # (data fingerprint, ranking)
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -170,12 +171,22 @@ class SupervisionService:
 
     # ---- risk ----------------------------------------------------------------------------------
     async def ranking(self, kecamatan: list[str] | None = None, include_zero: bool = False) -> list[Assessment]:
+        """Every cooperative (or those of `kecamatan`) ranked, highest risk first. The whole
+        regency's ranking is remembered until the data it reads changes (or the day does), so
+        twenty pendamping asking /binaan cost one computation."""
         now = self.now()
         today = now.astimezone(self.tz).date()
-        since = to_utc_text(datetime.combine(today - timedelta(days=self.cfg.curative_days), time(0), tzinfo=self.tz))
-        inputs = await SupervisionRepo(self.db).risk_inputs(kecamatan, since, to_utc_text(now + timedelta(seconds=1)),
-                                                            fx.RED_FLAG_QUESTIONS)
-        return rank(fx.build_facts(inputs, today, self.tz), self.cfg, today, include_zero)
+        repo = SupervisionRepo(self.db)
+        key = (today, await repo.risk_fingerprint())
+        if self._ranked is None or self._ranked[0] != key:
+            since = to_utc_text(datetime.combine(today - timedelta(days=self.cfg.curative_days), time(0),
+                                                 tzinfo=self.tz))
+            inputs = await repo.risk_inputs(None, since, to_utc_text(now + timedelta(seconds=1)),
+                                            fx.RED_FLAG_QUESTIONS, previous=False)
+            self._ranked = (key, rank(fx.build_facts(inputs, today, self.tz), self.cfg, today, include_zero=True))
+        wanted = set(kecamatan) if kecamatan is not None else None
+        return [a for a in self._ranked[1]
+                if (wanted is None or a.facts.kecamatan in wanted) and (include_zero or a.score > 0)]
 
     async def areas_of(self, user_id: int) -> list[str]:
         return await ConsultantRepo(self.db).areas_of(user_id)

@@ -294,3 +294,19 @@ async def test_a_long_digest_comes_in_parts_telegram_accepts(db, make_settings, 
     parts = await OutboxRepo(db).rows("digest")
     assert all(len(r.payload["text"]) <= 4096 for r in parts)
     assert any(r.dedupe_key.endswith(":1") for r in parts)  # at least one needed a second message
+
+
+async def test_the_remembered_ranking_is_recomputed_when_its_data_changes(db, seeded, tmp_path):
+    from storage.tickets import TicketRepo
+    svc = SupervisionService(db, Outbox(db), Texts(), seeded, Clock(), reports_dir=tmp_path)  # tickets get today's stamp
+    before = {a.id: a for a in await svc.ranking(None, include_zero=True)}
+    calm = next(a for a in before.values() if "curative_tickets" not in [r.code for r in a.reasons])
+    assert [a.score for a in await svc.ranking(None, include_zero=True)] == [a.score for a in before.values()]
+    for _ in range(2):
+        await TicketRepo(db).create(cooperative_id=calm.id, manager_user_id=None, service="kuratif",
+                                    category="sengketa", question="?", source="konsultasi")
+    after = {a.id: a for a in await svc.ranking(None, include_zero=True)}
+    assert after[calm.id].score == calm.score + 15
+    assert "curative_tickets" in [r.code for r in after[calm.id].reasons]
+    assert [a.id for a in await svc.ranking([calm.facts.kecamatan])] == [
+        a.id for a in after.values() if a.facts.kecamatan == calm.facts.kecamatan and a.score > 0]
