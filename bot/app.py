@@ -28,6 +28,7 @@ from bot.core.conversations import Conversations
 from bot.core.delivery import DeliveryWorker
 from bot.core.http import AiohttpRequest
 from bot.core.journeys import Journeys
+from bot.core.logs import log_updates
 from bot.core.outbox import Outbox
 from bot.core.ratelimit import TelegramFloodLimiter
 from bot.core.services import SERVICES_KEY, Services, get_services
@@ -35,12 +36,13 @@ from bot.core.settings import Settings
 from bot.core.texts import Texts
 from bot.health.checks import HealthChecks
 from bot.onboarding.accounts import Accounts
+from bot.ops.service import OpsService
 from bot.privacy.service import Privacy
 from bot.supervision.service import SupervisionService
 from bot.triage.desk import Desk
 from bot.triage.service import shipped_knowledge
-from handlers import (ask, broadcasts, health, meetings, membership, onboarding, privacy, profile, reminders,
-                      router, staff, supervision, tickets_manager, tickets_staff)
+from handlers import (admin, ask, broadcasts, health, meetings, membership, onboarding, privacy, profile,
+                      reminders, router, staff, supervision, tickets_manager, tickets_staff)
 from handlers.errors import on_error
 from storage.db import Database
 
@@ -52,7 +54,7 @@ JOURNEYS_KEY = "journeys"
 # handlers come before the catch-all router (always last).
 JOURNEYS: tuple[ModuleType, ...] = (
     membership, onboarding, profile, privacy, staff,
-    tickets_manager, tickets_staff, ask, reminders, meetings, broadcasts, health,
+    tickets_manager, tickets_staff, ask, reminders, meetings, broadcasts, health, admin,
     supervision,
     router,
 )
@@ -106,6 +108,7 @@ def build_application(settings: Settings, journeys: Iterable[ModuleType] = JOURN
         .bot(bot)
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     app = builder.build()
@@ -116,6 +119,7 @@ def build_application(settings: Settings, journeys: Iterable[ModuleType] = JOURN
             handler, group = entry if isinstance(entry, tuple) else (entry, 0)
             app.add_handler(handler, group)
     app.add_error_handler(on_error)
+    log_updates(app)  # one log line per handled update: update id, chat, journey (never a manager's text)
     return app
 
 
@@ -123,7 +127,7 @@ async def build_services(settings: Settings, bot: Bot, journeys: Journeys) -> Se
     """Every long-lived object, built in one place (the delivery worker is started by the caller)."""
     db = await Database.open(settings.database_path)
     worker = DeliveryWorker(bot, db)
-    texts, outbox = Texts(settings.default_language), Outbox(db, worker.wake)
+    texts, outbox = Texts(settings.default_language, settings.tz), Outbox(db, worker.wake)
     clock = Clock(settings.clock_start)
     tz = settings.tz
     knowledge = await asyncio.to_thread(shipped_knowledge)  # about half a second, once per process
@@ -140,6 +144,7 @@ async def build_services(settings: Settings, bot: Bot, journeys: Journeys) -> Se
                                     staff_chat_id=settings.staff_chat_id,
                                     today=lambda: datetime.now(tz).date()),
         health=HealthChecks(db, outbox, texts, settings),
+        ops=OpsService(settings, db, outbox, texts),
         supervision=SupervisionService(db, outbox, texts, settings, clock),
     )
 
@@ -153,6 +158,14 @@ async def _post_init(app: Application) -> None:
             await setup(app)
     await services.delivery.start()
     await _set_command_menus(app)
+
+
+async def _post_stop(app: Application) -> None:
+    """Updates are no longer taken and handlers are done: let in-flight deliveries finish
+    (at most 10 s) while the bot's HTTP client is still open, so nothing is left half-sent."""
+    services: Services | None = app.bot_data.get(SERVICES_KEY)
+    if services is not None:
+        await services.delivery.stop(timeout=10.0)
 
 
 async def _post_shutdown(app: Application) -> None:
@@ -218,6 +231,7 @@ async def running_application(settings: Settings, poll_timeout: float = 1.0,
                 await app.updater.stop()
             if app.running:
                 await app.stop()
+                await _post_stop(app)
 
 
 __all__ = ["JOURNEYS", "build_application", "build_services", "get_services", "get_services_from_app",

@@ -13,8 +13,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.core.buttons import Button, Callback, Keyboard, callback, parse_callback
 from bot.core.services import get_services
 from bot.triage.desk import export_questions, forget_questions
-from bot.triage.service import (MAX_QUESTION, PAGE_SIZE, Knowledge, category_title, entry_title, paginate,
-                                render_entry)
+from bot.triage.service import (MAX_QUESTION, PAGE_SIZE, Knowledge, category_title, entry_title, has_more,
+                                paginate, render_entry)
 from handlers.common import Context, drop_buttons, edit_or_reply, label, lang, reply, t
 from handlers.tickets_manager import begin_ticket
 from knowledge.loader import Entry
@@ -43,14 +43,30 @@ async def triage(update: Update, context: Context) -> bool:
     knowledge = knowledge_of(context)
     asked = await get_services(context).desk.ask(user.id, question)
     decision, triage_id = asked.decision, asked.triage_id
-    if decision.entry is not None:
-        await reply(update, context, render_entry(get_services(context).texts, lang_, decision.entry),
-                    answer_keyboard(context, lang_, triage_id, decision.entry, knowledge))
+    if decision.kind == "small_talk":  # a greeting, thanks or "ok": a friendly word, nothing logged
+        chat_lang = "en" if decision.chat.lang == "en" else lang_
+        await reply(update, context, t(context, chat_lang, f"ask.chat_{decision.chat.kind}"))
+        return True
+    if decision.entry is not None:  # the short answer first; the full one a press away
+        html = render_entry(get_services(context).texts, lang_, decision.entry, short=True)
+        if decision.second is not None:
+            html += "\n\n" + t(context, lang_, "ask.also_asked", title=entry_title(decision.second, lang_))
+        await reply(update, context, html,
+                    answer_keyboard(context, lang_, triage_id, decision.entry, knowledge,
+                                    full=True, related=decision.related))
+    elif decision.kind == "off_topic":
+        await reply(update, context, t(context, lang_, "ask.off_topic"),
+                    [[_consultant_button(context, lang_, triage_id)]])
     else:
         keyboard = [[Button(label(context, lang_, "ask.btn_entry", title=entry_title(e, lang_)),
                             callback("ask", "e", triage_id, e.id))] for e in decision.candidates]
         keyboard.append([_consultant_button(context, lang_, triage_id)])
-        await reply(update, context, t(context, lang_, "ask.not_sure", count=len(decision.candidates)), keyboard)
+        if decision.kind == "two_topics":
+            html = t(context, lang_, "ask.two_topics", first=entry_title(decision.candidates[0], lang_),
+                     second=entry_title(decision.candidates[1], lang_))
+        else:
+            html = t(context, lang_, "ask.not_sure", count=len(decision.candidates))
+        await reply(update, context, html, keyboard)
     return True
 
 
@@ -58,15 +74,20 @@ def _consultant_button(context: Context, lang_: str, triage_id: int) -> Button:
     return Button(label(context, lang_, "ask.btn_consultant"), callback("ask", "cs", triage_id))
 
 
-def answer_keyboard(context: Context, lang_: str, triage_id: int, entry: Entry, knowledge: Knowledge) -> Keyboard:
-    """[✅ Terjawab] [🙋 Tanya konsultan] / [👎 Belum membantu] / up to two related entries."""
+def answer_keyboard(context: Context, lang_: str, triage_id: int, entry: Entry, knowledge: Knowledge,
+                    full: bool = False, related: tuple[Entry, ...] | None = None) -> Keyboard:
+    """[✅ Terjawab] [🙋 Tanya konsultan] / [👎 Belum membantu] / [📖 Baca jawaban lengkap] when the
+    short answer was shown / up to two related entries (a second topic first)."""
     rows: Keyboard = [
         [Button(label(context, lang_, "ask.btn_ok"), callback("ask", "ok", triage_id, entry.id)),
          _consultant_button(context, lang_, triage_id)],
         [Button(label(context, lang_, "ask.btn_unhelpful"), callback("ask", "no", triage_id))],
     ]
+    if full and has_more(entry, lang_):
+        rows.append([Button(label(context, lang_, "ask.btn_full"), callback("ask", "f", triage_id, entry.id))])
     rows += [[Button(label(context, lang_, "ask.btn_entry", title=entry_title(r, lang_)),
-                     callback("ask", "r", triage_id, r.id))] for r in knowledge.related(entry)]
+                     callback("ask", "r", triage_id, r.id))]
+             for r in (related if related is not None else knowledge.related(entry))]
     return rows
 
 
@@ -82,6 +103,8 @@ async def on_ask_button(update: Update, context: Context) -> None:
     entry_id = data.arg(1)
     if action in ("e", "r"):
         await _show_candidate(update, context, lang_, row, entry_id, in_place=action == "e")
+    elif action == "f":
+        await _show_full(update, context, lang_, row, entry_id)
     elif action == "ok":
         await _answered(update, context, lang_, row, entry_id)
     elif action == "no":
@@ -100,12 +123,24 @@ async def _show_candidate(update: Update, context: Context, lang_: str, row: Tri
         await update.callback_query.answer(label(context, lang_, "ask.faq_gone"))
         return
     await update.callback_query.answer()
-    html = render_entry(get_services(context).texts, lang_, entry)
-    keyboard = answer_keyboard(context, lang_, row.id, entry, knowledge)
+    html = render_entry(get_services(context).texts, lang_, entry, short=True)
+    keyboard = answer_keyboard(context, lang_, row.id, entry, knowledge, full=True)
     if in_place:  # the candidates' message becomes the answer
         await edit_or_reply(update, context, html, keyboard)
     else:  # a related entry: the first answer stays readable above
         await reply(update, context, html, keyboard)
+
+
+async def _show_full(update: Update, context: Context, lang_: str, row: Triage, entry_id: str | None) -> None:
+    """📖 pressed: the message becomes the full answer with its sources (same buttons, minus 📖)."""
+    knowledge = knowledge_of(context)
+    entry = knowledge.entry(entry_id or "")
+    if entry is None:
+        await update.callback_query.answer(label(context, lang_, "ask.faq_gone"))
+        return
+    await update.callback_query.answer()
+    await edit_or_reply(update, context, render_entry(get_services(context).texts, lang_, entry),
+                        answer_keyboard(context, lang_, row.id, entry, knowledge))
 
 
 async def _answered(update: Update, context: Context, lang_: str, row: Triage, entry_id: str | None) -> None:
@@ -132,7 +167,7 @@ async def _to_consultant(update: Update, context: Context, lang_: str, row: Tria
 
 # ---- /faq browsing ---------------------------------------------------------------------------
 async def faq(update: Update, context: Context) -> None:
-    """Jelajahi tanya-jawab koperasi"""
+    """/faq (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     lang_ = await lang(update, context)
     knowledge = knowledge_of(context)
     query = " ".join(context.args or []).strip()

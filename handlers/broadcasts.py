@@ -16,11 +16,11 @@ from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.broadcasts.service import (PROGRESS_KIND, RESPONSE_PREFIX, RESPONSE_SETS, Audience, BroadcastService, Draft,
-                                    InvalidText, ReplyFrom, clean_html, forget_responses)
+                                    ReplyFrom, forget_responses)
+from bot.broadcasts.text import InvalidText, clean_html
 from bot.core.buttons import Button, callback, grid, parse_callback
 from bot.core.delivery import DeliveryHooks
 from bot.core.domain import COOPERATIVE_KINDS, KECAMATAN
-from bot.calendar.obligations import format_date
 from bot.core import jobs
 from bot.core.services import SERVICES_KEY, get_services
 from bot.core.when import parse_when
@@ -59,10 +59,6 @@ async def _admin_or_refuse(update: Update, context: Context) -> bool:
     return False
 
 
-def format_when(moment: datetime, lang_: str) -> str:
-    return f"{format_date(moment.date(), lang_)} {moment:%H.%M} {moment.tzname()}"
-
-
 def _audience(data: dict) -> Audience:
     return Audience(data["audience"], data.get("audience_arg"))
 
@@ -70,11 +66,11 @@ def _audience(data: dict) -> Audience:
 # --------------------------------------------------------------------------- /siaran
 
 async def siaran(update: Update, context: Context) -> None:
-    """Kirim siaran dari Dinas"""
+    """/siaran (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     if not await _admin_or_refuse(update, context):
         return
     lang_, svc = await lang(update, context), get_services(context)
-    scheduled = [{"id": b.id, "when": format_when(b.scheduled_at.astimezone(svc.settings.tz), lang_),
+    scheduled = [{"id": b.id, "when": b.scheduled_at,
                   "audience": label(context, lang_, "broadcasts.audience", kind=b.audience, arg=b.audience_arg)}
                  for b in await service(context).scheduled()]
     await start_flow(update, context, FLOW, "text", {"key": secrets.token_hex(8)})
@@ -121,7 +117,7 @@ async def on_message(update: Update, context: Context, state: FlowState) -> None
         await save_flow(context, state)
         lang_ = await lang(update, context)
         audience = _audience(state.data)
-        await reply(update, context, t(context, lang_, "broadcasts.confirm_schedule", when=format_when(when, lang_),
+        await reply(update, context, t(context, lang_, "broadcasts.confirm_schedule", when=when,
                                        audience=_audience_label(context, lang_, audience),
                                        count=await service(context).count(audience)),
                     [[Button(label(context, lang_, "broadcasts.btn_confirm_schedule"), "bc:yes"),
@@ -247,8 +243,8 @@ async def _choose(update: Update, context: Context, state: FlowState, audience: 
     state.step = "preview"
     await save_flow(context, state)
     lang_ = await lang(update, context)
-    await edit_or_reply(update, context, t(context, lang_, "broadcasts.ask_audience") + " "
-                        + _audience_label(context, lang_, audience))
+    await edit_or_reply(update, context, t(context, lang_, "broadcasts.audience_chosen",
+                                           audience=_audience_label(context, lang_, audience)))
     await _preview(update, context, state)
 
 
@@ -271,7 +267,7 @@ async def _send(update: Update, context: Context, state: FlowState, lang_: str) 
     else:
         schedule_job(context.application, broadcast_id, when)
         await edit_or_reply(update, context, t(context, lang_, "broadcasts.scheduled_ok", id=broadcast_id,
-                                               when=format_when(when, lang_)))
+                                               when=when))
 
 
 async def _cancel_scheduled(update: Update, context: Context, arg: str) -> None:

@@ -9,6 +9,7 @@ import traceback
 from telegram import Update
 from telegram.error import TelegramError
 
+from bot.core.logs import describe
 from bot.core.services import SERVICES_KEY
 from handlers.common import Context, language_of
 
@@ -16,7 +17,9 @@ log = logging.getLogger("klinik.errors")
 
 
 async def on_error(update: object, context: Context) -> None:
-    log.error("update failed: %s", _describe(update), exc_info=context.error)
+    # the update's ids at ERROR; its full content (a manager's text) only at DEBUG (privacy)
+    log.error("update failed: %s", _summary(update), exc_info=context.error)
+    log.debug("the failed update: %s", _describe(update))
     services = context.application.bot_data.get(SERVICES_KEY)
     if services is None:
         return
@@ -35,6 +38,14 @@ async def on_error(update: object, context: Context) -> None:
             await context.bot.send_message(admin_id, text)
         except TelegramError:
             pass
+
+
+def _summary(update: object) -> str:
+    if isinstance(update, Update):
+        chat = update.effective_chat.id if update.effective_chat else None
+        user = update.effective_user.id if update.effective_user else None
+        return f"update {update.update_id} chat {chat} user {user}: {describe(update)}"
+    return type(update).__name__
 
 
 def _describe(update: object) -> str:

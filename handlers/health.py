@@ -10,6 +10,7 @@ ct (manager: consultation), tk (staff: open a preventive ticket from an alert).
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
@@ -21,7 +22,8 @@ from bot.health.alerts import TicketsUnavailable
 from bot.health.chart import render_chart
 from bot.health.checks import HealthChecks, export_checks, forget_checks
 from bot.health.governance import GOVERNANCE_QUESTIONS
-from bot.health.scoring import HEALTH_STEPS, Band, problem_question
+from bot.health.scoring import HEALTH_STEPS, problem_question
+from bot.core.texts import pick
 from bot.triage.service import entry_title
 from handlers.common import (Context, drop_buttons, edit_or_reply, is_consultant, is_private, is_staff_chat, label,
                              lang, reply, say, t, text_input)
@@ -45,12 +47,12 @@ def checks(context: Context) -> HealthChecks:
 
 # ---- starting and resuming -------------------------------------------------------------------
 async def health_check(update: Update, context: Context) -> None:
-    """Cek kesehatan keuangan koperasi"""
+    """/cekkesehatan (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     await begin(update, context, hf.FINANCIAL)
 
 
 async def governance_check(update: Update, context: Context) -> None:
-    """Cek tata kelola koperasi"""
+    """/cektatakelola (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     await begin(update, context, hf.GOVERNANCE)
 
 
@@ -118,13 +120,11 @@ async def keyed_reply(update: Update, context: Context, check: HealthCheck, prom
 def question_html(context: Context, lang_: str, prompt: hf.Prompt) -> str:
     if prompt.kind == hf.GOVERNANCE:
         return t(context, lang_, "health.ask_question", number=prompt.number, total=prompt.total,
-                 text=_QUESTION[prompt.step_id].text(lang_))
+                 text=hf.title(prompt.kind, prompt.step_id))
     step = _STEP[prompt.step_id]
     if step.kind == "yesno":
-        return t(context, lang_, "health.ask_yesno", number=prompt.number, total=prompt.total,
-                 label=step.label(lang_), hint=step.hint(lang_))
-    return t(context, lang_, "health.ask_money", number=prompt.number, total=prompt.total, label=step.label(lang_),
-             hint=step.hint(lang_), example=step.example, allow_negative=step.allow_negative)
+        return t(context, lang_, "health.ask_yesno", number=prompt.number, total=prompt.total, step=step)
+    return t(context, lang_, "health.ask_money", number=prompt.number, total=prompt.total, step=step)
 
 
 def step_keyboard(context: Context, lang_: str, check: HealthCheck, prompt: hf.Prompt) -> Keyboard:
@@ -132,7 +132,7 @@ def step_keyboard(context: Context, lang_: str, check: HealthCheck, prompt: hf.P
         return Button(text, callback("hc", "a", check.id, prompt.number, value))
     keyboard: Keyboard = []
     if prompt.kind == hf.GOVERNANCE:
-        keyboard = [[answer(c.label(lang_), c.id)] for c in _QUESTION[prompt.step_id].choices]
+        keyboard = [[answer(str(pick(c, lang_, "label")), c.id)] for c in _QUESTION[prompt.step_id].choices]
     elif _STEP[prompt.step_id].kind == "yesno":
         keyboard = [[answer(label(context, lang_, "common.yes"), "1"), answer(label(context, lang_, "common.no"), "0")]]
     last = [answer(label(context, lang_, "common.btn_skip"), "-")]
@@ -183,16 +183,15 @@ def problem_html(context: Context, lang_: str, step_id: str, problem: hf.Problem
         return t(context, lang_, "health.use_buttons")
     if problem.code == "not_a_number":
         return t(context, lang_, "health.not_money", detail=problem.detail or "", example=step.example)
-    return t(context, lang_, "health.problem", question=problem_question(problem.code, lang_))
+    return t(context, lang_, "health.problem", question=problem_question(problem.code))
 
 
 async def record(update: Update, context: Context, check: HealthCheck, prompt: hf.Prompt, value: object,
                  pressed: bool = False) -> None:
     check = await checks(context).record(check, prompt.step_id, value)
     lang_ = await lang(update, context)
-    title = _QUESTION[prompt.step_id].text(lang_) if prompt.kind == hf.GOVERNANCE else _STEP[prompt.step_id].label(lang_)
-    understood = t(context, lang_, "health.answered", label=title,
-                   value=hf.shown_value(prompt.kind, prompt.step_id, value, lang_))
+    understood = t(context, lang_, "health.answered", label=hf.title(prompt.kind, prompt.step_id),
+                   value=hf.shown_value(prompt.kind, prompt.step_id, value))
     if pressed:  # show the answer in place of the buttons, so they cannot be pressed twice
         await edit_or_reply(update, context, understood)
         await ask(update, context, check)
@@ -248,7 +247,7 @@ async def _step_button(update: Update, context: Context, check: HealthCheck, dat
         await drop_buttons(update)
         earlier = await checks(context).go_back(check)
         undone = [k for k in check.answers if k not in earlier.answers]  # the step asked again
-        previous = hf.shown_value(check.kind, undone[0], check.answers[undone[0]], lang_) if undone else None
+        previous = hf.shown_value(check.kind, undone[0], check.answers[undone[0]]) if undone else None
         await say(update, context, "health.went_back", answered=bool(undone), previous=previous)
         await ask(update, context, earlier)
         return
@@ -264,13 +263,13 @@ async def _step_button(update: Update, context: Context, check: HealthCheck, dat
 async def finish(update: Update, context: Context, check: HealthCheck) -> None:
     svc = get_services(context)
     lang_ = await lang(update, context)
-    done = await svc.health.finish(check, update.effective_chat.id, lang_)
+    done = await svc.health.finish(check, update.effective_chat.id)
     view = done.view
     await reply(update, context, t(context, lang_, f"health.result_{check.kind}", cooperative=done.cooperative.name,
                                    view=view))
     chat_id = update.effective_chat.id
     if check.kind == hf.FINANCIAL:
-        png = await asyncio.to_thread(render_chart, done.result, lang_)
+        png = await asyncio.to_thread(render_chart, done.result, svc.texts, lang_)
         await context.bot.send_photo(chat_id, png, caption=t(context, lang_, "health.chart_caption",
                                                              total=view["total"], band=view["band"]))
     reading = _faq_buttons(context, lang_, hf.faq_ids(view))
@@ -304,7 +303,7 @@ async def _consult(update: Update, context: Context, data: Callback) -> None:
     await query.answer()
     await drop_buttons(update)
     question = label(context, lang_, "health.consult_question", kind=check.kind,
-                     total=hf.number(check.total, lang_), band=Band(check.band).label(lang_))
+                     total=Decimal(check.total), band=check.band)
     await begin_ticket(update, context, question=question)
 
 
@@ -336,7 +335,7 @@ async def _open_ticket(update: Update, context: Context, data: Callback) -> None
 
 # ---- history ---------------------------------------------------------------------------------
 async def history(update: Update, context: Context) -> None:
-    """Riwayat cek kesehatan"""
+    """/riwayat (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     if not is_private(update):
         await say(update, context, "health.private_only")
         return
@@ -345,7 +344,7 @@ async def history(update: Update, context: Context) -> None:
     if coop is None:
         await say(update, context, "health.need_cooperative")
         return
-    rows = hf.history_view(done, await lang(update, context), svc.settings.tz)
+    rows = hf.history_view(done)
     if not rows:
         await say(update, context, "health.history_empty")
         return

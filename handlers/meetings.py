@@ -62,7 +62,7 @@ def _now_local(context: Context) -> datetime:
 
 # /rapat ------------------------------------------------------------------------------------
 async def meetings_command(update: Update, context: Context) -> None:
-    """Jadwalkan rapat"""
+    """/rapat (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     manager = await _membership(update, context)
     if manager is None:
         await say(update, context, "reminders.not_manager")

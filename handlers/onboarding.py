@@ -11,6 +11,7 @@ from bot.onboarding import service as reg
 from bot.onboarding.accounts import AlreadyMember
 from bot.core.domain import COOPERATIVE_KINDS, INDUSTRIAL_ESTATES, KECAMATAN, MANAGER_ROLES
 from bot.core.services import get_services
+from bot.core.settings import LANGUAGES
 from handlers.common import Context, edit_or_reply, label, lang, reply, say, t, text_input
 from handlers.flows import current_flow, end_flow, flow, save_flow, start_flow
 from storage.flows import FlowState
@@ -52,7 +53,7 @@ async def ask_step(update: Update, context: Context, state: FlowState, prefix: s
 
 
 async def start(update: Update, context: Context) -> None:
-    """Mulai / daftar koperasi"""
+    """/start (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     svc = get_services(context)
     user = update.effective_user
     known = await svc.accounts.arrive(user.id)
@@ -71,13 +72,18 @@ async def start(update: Update, context: Context) -> None:
         return
     await start_flow(update, context, FLOW, "language")
     await reply(update, context, t(context, known.language or svc.settings.default_language, "onboarding.choose_language"),
-                [[Button("Bahasa Indonesia", "reg:language:id"), Button("English", "reg:language:en")]])
+                _language_buttons(context))
+
+
+def _language_buttons(context: Context) -> list[list[Button]]:
+    """Each language named in itself, from its own labels.j2."""
+    return [[Button(label(context, code, "labels.language"), f"reg:language:{code}") for code in LANGUAGES]]
 
 
 async def resume(update: Update, context: Context, state: FlowState) -> None:
     if state.step == "language":
         await reply(update, context, t(context, await lang(update, context), "onboarding.choose_language"),
-                    [[Button("Bahasa Indonesia", "reg:language:id"), Button("English", "reg:language:en")]])
+                    _language_buttons(context))
     elif state.step == "consent":
         await ask_consent(update, context)
     elif state.step == "path":
@@ -282,7 +288,7 @@ async def finish_join(update: Update, context: Context, state: FlowState) -> Non
 
 
 async def cancel(update: Update, context: Context) -> None:
-    """Batalkan proses yang sedang berjalan"""
+    """/batal (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     state = await current_flow(update, context)
     if state is None or not await end_flow(update, context):
         await say(update, context, "common.nothing_to_cancel")
@@ -292,7 +298,7 @@ async def cancel(update: Update, context: Context) -> None:
 
 
 async def help_command(update: Update, context: Context) -> None:
-    """Apa yang bisa dilakukan bot ini"""
+    """/bantuan /help (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     await say(update, context, "onboarding.help")
 
 

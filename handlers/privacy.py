@@ -18,7 +18,7 @@ PREFIX = "priv"
 
 
 async def my_data(update: Update, context: Context) -> None:
-    """Lihat semua data Anda yang tersimpan"""
+    """/datasaya (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     user_id = update.effective_user.id
     document = await get_services(context).privacy.export_json(user_id)
     await say(update, context, "privacy.export_intro")
@@ -36,7 +36,7 @@ async def on_message(update: Update, context: Context, state: FlowState) -> None
 
 
 async def erase(update: Update, context: Context) -> None:
-    """Hapus data pribadi Anda"""
+    """/hapusdata (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     await start_flow(update, context, ERASE_FLOW, "confirm")
     lang_ = await lang(update, context)
     await reply(update, context, t(context, lang_, "privacy.erase_confirm"),

@@ -36,7 +36,7 @@ async def _show(update: Update, context: Context, edit: bool = False) -> None:
 
 
 async def profile(update: Update, context: Context) -> None:
-    """Lihat & ubah profil koperasi"""
+    """/profil (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     await _show(update, context)
 
 

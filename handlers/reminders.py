@@ -59,7 +59,7 @@ async def _cooperative(update: Update, context: Context) -> Cooperative | None:
 
 
 async def schedule(update: Update, context: Context) -> None:
-    """Jadwal kewajiban koperasi"""
+    """/jadwal (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     coop = await _cooperative(update, context)
     if coop is None:
         await say(update, context, "reminders.not_manager")

@@ -9,7 +9,7 @@ from handlers.common import Context, is_admin, is_consultant, is_staff_chat, say
 
 
 async def whoami(update: Update, context: Context) -> None:
-    """Siapa saya menurut bot"""
+    """/staf (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     if not is_staff_chat(update, context):
         await say(update, context, "staff.only_in_group")
         return

@@ -67,7 +67,7 @@ async def begin_ticket(update: Update, context: Context, question: str | None = 
 
 
 async def consult(update: Update, context: Context) -> None:
-    """Tanya konsultan klinik"""
+    """/konsultasi (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     await begin_ticket(update, context)
 
 
@@ -241,7 +241,7 @@ async def _on_pick(update: Update, context: Context, args: list[str]) -> None:
 
 # /tiketsaya, close, reopen, rating ------------------------------------------------------
 async def my_tickets(update: Update, context: Context) -> None:
-    """Tiket konsultasi saya"""
+    """/tiketsaya (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     svc = get_services(context)
     coop = await CooperativeRepo(svc.db).cooperative_of(update.effective_user.id)
     if coop is None:

@@ -20,6 +20,7 @@ from bot.core.delivery import DeliveryHooks
 from bot.core.domain import KECAMATAN
 from bot.core.services import SERVICES_KEY, Services, get_services
 from bot.tickets.stats import compute
+from bot.triage.learn import record_ticket_answer
 from bot.triage.service import render_entry
 from handlers.common import Context, edit_or_reply, is_consultant, is_staff_chat, label, reply, t
 from handlers.tickets_manager import incoming
@@ -131,7 +132,7 @@ async def on_button(update: Update, context: Context) -> None:
 
 # Commands -----------------------------------------------------------------------------------
 async def queue(update: Update, context: Context) -> None:
-    """Tiket terbuka, terlama dulu"""
+    """/antrian (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     if await _consultant(update, context) is None:
         return
     svc = get_services(context)
@@ -147,7 +148,7 @@ async def queue(update: Update, context: Context) -> None:
 
 
 async def detail(update: Update, context: Context) -> None:
-    """Detail tiket: /tiket 123"""
+    """/tiket (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     if await _consultant(update, context) is None:
         return
     ticket_id = rules.parse_number(context.args[0] if context.args else None)
@@ -168,7 +169,7 @@ async def detail(update: Update, context: Context) -> None:
 
 
 async def move(update: Update, context: Context) -> None:
-    """Alihkan tiket: /pindah 123"""
+    """/pindah (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     if await _consultant(update, context) is None:
         return
     ticket_id = rules.parse_number(context.args[0] if context.args else None)
@@ -190,7 +191,7 @@ async def _areas_view(context: Context, user_id: int, name: str) -> tuple[str, l
 
 
 async def areas(update: Update, context: Context) -> None:
-    """Atur kecamatan yang Anda dampingi"""
+    """/wilayah (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     if await _consultant(update, context) is None:
         return
     html, keyboard = await _areas_view(context, update.effective_user.id, update.effective_user.full_name)
@@ -210,7 +211,7 @@ async def _toggle_area(update: Update, context: Context, args: list[str]) -> Non
 
 
 async def statistics(update: Update, context: Context) -> None:
-    """Statistik layanan klinik"""
+    """/statistik (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     if await _consultant(update, context) is None:
         return
     lang_ = _lang(context)
@@ -225,7 +226,7 @@ async def statistics(update: Update, context: Context) -> None:
 
 @lru_cache(maxsize=1)
 async def faq_answer(update: Update, context: Context) -> None:
-    """Jawab dengan entri FAQ: /faq <id> di topik tiket atau sebagai balasan"""
+    """/faq <id> in the staff group: send an FAQ entry as the answer of a ticket."""
     actor = await _consultant(update, context)
     if actor is None:
         return
@@ -247,6 +248,8 @@ async def faq_answer(update: Update, context: Context) -> None:
     except rules.NotAllowed as exc:
         await _say(update, context, "tickets.cannot_relay", reason=label(context, _lang(context), f"tickets.denied_{exc.code}"))
         return
+    await record_ticket_answer(svc.db, ticket_id=ticket.id, question=ticket.question, entry_id=entry.id,
+                               triage_id=ticket.triage_id)  # the KB learns from it (bot/triage/learn.py)
     await _say(update, context, "tickets.faq_sent", entry_id=entry.id, number=rules.number(ticket.id))
 
 
@@ -326,7 +329,7 @@ async def sla_job(context: Context) -> None:
 
 async def _staff_detail(context: Context, user_id: int) -> dict:
     covered = await ConsultantRepo(get_services(context).db).areas_of(user_id)
-    return {"Wilayah": ", ".join(covered) or "-"}
+    return {"areas": ", ".join(covered) or "-"}  # worded by staff.whoami
 
 
 async def setup(app: Application) -> None:

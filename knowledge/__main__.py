@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from .cli import cmd_ask, cmd_check, cmd_eval
+from .cli import cmd_ask, cmd_check, cmd_eval, cmd_features
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,7 +19,12 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("tsv", nargs="?", default="tests/kb_eval.tsv")
     ev.add_argument("--ablations", action="store_true",
                     help="also each pipeline part switched off, and a raw-word BM25 baseline")
+    fe = sub.add_parser("features", help="top-1/top-3 per set with each matcher feature off")
+    fe.add_argument("tsv", nargs="+")
+    fe.add_argument("--confidence", action="store_true", help="show confidence columns instead")
     args = parser.parse_args(argv)
+    if args.command == "features":
+        return cmd_features(args.tsv, args.confidence)
     if args.command == "check":
         return cmd_check()
     if args.command == "ask":

@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from .evaluate import ablation_table, evaluate, read_cases
+from .evaluate import ablation_table, evaluate, feature_table, read_cases
 from .loader import check_knowledge_base, load_entries
 from .matcher import Matcher
 
@@ -59,4 +59,25 @@ def cmd_eval(tsv_path: str, ablations: bool = False, show_misses: bool = True) -
         print("\nablations (one part switched off) and baseline:")
         for name, rep in ablation_table(cases, entries).items():
             print(rep.line(name))
+    return 0
+
+
+def cmd_features(paths: list[str], confidence: bool = False) -> int:
+    """Top-1 / top-3 (and confident-in / oos-confident) per set, each matcher feature off."""
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        print(f"{', '.join(missing)}: no such file", file=sys.stderr)
+        return 1
+    table = feature_table(paths)
+    names = [Path(p).stem for p in paths]
+    print(f"{'config':<24}" + "".join(f"{n:>18}" for n in names))
+    for config, reports in table.items():
+        cells = []
+        for n in names:
+            r = reports[n]
+            cell = f"{r.top1:.1%}/{r.top3:.1%}"
+            if confidence:
+                cell = f"{r.confident_in:.0%}c {r.confident_precision:.0%}p {r.out_confident:.0%}o"
+            cells.append(f"{cell:>18}")
+        print(f"{config:<24}" + "".join(cells))
     return 0

@@ -24,6 +24,18 @@ ABLATIONS: dict[str, Pipeline] = {
 }
 
 
+# Matcher features switched off one at a time (issue 13), on the full pipeline.
+FEATURES: dict[str, dict] = {
+    "full": {},
+    "no focus weighting": {"focus": False},
+    "no char n-grams": {"char_weight": 0.0},
+    "no answer field": {"fields": {"title": (2.0, 0.5), "synonyms": (1.0, 0.3),
+                                   "examples": (1.5, 0.5), "answer": (0.0, 0.75)}},
+    "char n-grams + answers": {"char_answer": True},
+    "issue-3 matcher": {"focus": False, "char_weight": 0.0},
+}
+
+
 @dataclass(frozen=True)
 class Case:
     question: str
@@ -42,6 +54,8 @@ class Report:
     p50_ms: float
     p99_ms: float
     misses: tuple[tuple[str, str, str], ...]  # (question, expected, got) for top-1 misses
+    two_topics: int = 0          # questions offered two entries
+    two_topics_right: int = 0    # ... where both offered entries are acceptable
 
     def line(self, name: str) -> str:
         return (f"{name:<20} top1 {self.top1:6.1%}  top3 {self.top3:6.1%}  "
@@ -66,7 +80,7 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def evaluate(matcher: Matcher, cases: Sequence[Case]) -> Report:
-    hit1 = hit3 = conf_in = conf_right = conf_out = n_in = n_out = 0
+    hit1 = hit3 = conf_in = conf_right = conf_out = n_in = n_out = two = two_ok = 0
     times: list[float] = []
     misses = []
     for case in cases:
@@ -84,6 +98,9 @@ def evaluate(matcher: Matcher, cases: Sequence[Case]) -> Report:
         hit3 += any(i in case.accept for i in ids[:3])
         conf_in += result.confident
         conf_right += result.confident and right
+        if result.two_topics:
+            two += 1
+            two_ok += len(case.accept) > 1 and set(ids[:2]) <= case.accept
         if not right:
             misses.append((case.question, ",".join(sorted(case.accept)), ids[0] if ids else "-"))
     return Report(
@@ -95,7 +112,19 @@ def evaluate(matcher: Matcher, cases: Sequence[Case]) -> Report:
         out_confident=conf_out / n_out if n_out else 0.0,
         p50_ms=percentile(times, 0.50), p99_ms=percentile(times, 0.99),
         misses=tuple(misses),
+        two_topics=two, two_topics_right=two_ok,
     )
+
+
+def feature_table(paths: Sequence[str], entries: Sequence[Entry] | None = None
+                  ) -> dict[str, dict[str, Report]]:
+    """config -> set -> report, for every feature switched off and the raw BM25 baseline."""
+    entries = list(entries) if entries is not None else load_entries()
+    sets = {Path(p).stem: read_cases(p) for p in paths}
+    configs = {name: Matcher(entries, **kw) for name, kw in FEATURES.items()}
+    configs["baseline raw BM25"] = Matcher(entries, ABLATIONS["baseline raw BM25"])
+    return {name: {s: evaluate(m, cases) for s, cases in sets.items()}
+            for name, m in configs.items()}
 
 
 def ablation_table(cases: Sequence[Case], entries: Sequence[Entry] | None = None

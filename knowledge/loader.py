@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from knowledge.telegram_html import NAMED_ENTITIES, attributes
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 ENTRIES_DIR = PACKAGE_DIR / "entries"
 CATEGORIES_PATH = PACKAGE_DIR / "data" / "categories.toml"
@@ -21,8 +23,11 @@ EN_MARKER = "<!-- en -->"
 SERVICES = ("preventif", "kuratif")
 REQUIRED = ("id", "title", "category", "service", "examples")
 MIN_EXAMPLES = 3
+MAX_SHORT_TITLE = 40
+MAX_SHORT = 500
 TELEGRAM_LIMIT = 4096
-ALLOWED_TAGS = {"b": set(), "i": set(), "a": {"href"}}
+# FAQ answers use a small subset of Telegram's HTML (knowledge/telegram_html.py): bold, italic, links.
+ALLOWED_TAGS = {tag: attributes(tag) for tag in ("b", "i", "a")}
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -43,6 +48,12 @@ class Entry:
     sources: tuple[str, ...]
     answer_id: str
     answer_en: str
+    # Phone-sized: a title for buttons and lists (<= MAX_SHORT_TITLE, whole words) and a short
+    # answer shown first (<= MAX_SHORT: what to do, the rule, the deadline), per language.
+    short_title: str = ""
+    short_title_en: str = ""
+    short_id: str = ""
+    short_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,6 +104,10 @@ def parse_entry(text: str, name: str = "<entry>") -> Entry:
         sources=_strings(meta.get("sources")),
         answer_id=answer_id,
         answer_en=answer_en,
+        short_title=str(meta.get("short_title", "")),
+        short_title_en=str(meta.get("short_title_en", "")),
+        short_id=str(meta.get("short", "")),
+        short_en=str(meta.get("short_en", "")),
     )
 
 
@@ -153,12 +168,12 @@ class _HtmlChecker(HTMLParser):
             self.stack.pop()
 
     def handle_entityref(self, name):
-        if name not in ("lt", "gt", "amp", "quot"):
+        if name not in NAMED_ENTITIES:
             self.problems.append(f"entity &{name}; not supported by Telegram")
 
 
-_BARE_AMP = re.compile(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
-_BARE_LT = re.compile(r"<(?!/?(?:b|i|a)\b)")
+_BARE_AMP = re.compile(rf"&(?!(?:{'|'.join(NAMED_ENTITIES)}|#\d+|#x[0-9a-fA-F]+);)")
+_BARE_LT = re.compile(rf"<(?!/?(?:{'|'.join(ALLOWED_TAGS)})\b)")
 
 
 def html_problems(text: str) -> list[str]:
@@ -202,6 +217,24 @@ def _entry_problems(entry: Entry, stem: str, categories: set[str]) -> list[str]:
         if size > TELEGRAM_LIMIT:
             out.append(f"{lang} title+answer is {size} characters (limit {TELEGRAM_LIMIT})")
         out += [f"{lang} answer: {p}" for p in html_problems(answer)]
+    for name, value, required in (("short_title", entry.short_title, True),
+                                  ("short_title_en", entry.short_title_en, bool(entry.answer_en))):
+        if not value:
+            if required:
+                out.append(f"required field '{name}' is missing or empty")
+        elif len(value) > MAX_SHORT_TITLE:
+            out.append(f"{name} is {len(value)} characters (limit {MAX_SHORT_TITLE})")
+        elif "<" in value or "\n" in value:
+            out.append(f"{name} must be plain text on one line")
+    for name, value, required in (("short", entry.short_id, True),
+                                  ("short_en", entry.short_en, bool(entry.answer_en))):
+        if not value:
+            if required:
+                out.append(f"required field '{name}' is missing or empty")
+            continue
+        if len(value) > MAX_SHORT:
+            out.append(f"{name} is {len(value)} characters (limit {MAX_SHORT})")
+        out += [f"{name}: {p}" for p in html_problems(value)]
     return out
 
 

@@ -21,7 +21,8 @@ from rapidfuzz.distance import OSA
 
 from .loader import Entry, load_entries
 from .normalize import (FULL, NEGATED, Analyzer, Lexicon, Pipeline, dedouble, is_dictionary_word,
-                        stem)
+                        normalize_text, stem)
+from .signals import CHAR_WEIGHT, CharIndex, focus_parts, is_asking, split_sentences
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -46,6 +47,11 @@ IDF_QSIDE = True
 BIGRAM_WEIGHT = 0.5
 # Fields written in chat style (with typos on purpose): typo-corrected like questions.
 CHAT_FIELDS = frozenset({"examples", "synonyms"})
+
+# ---- two topics ----
+# When the second entry scores at least this share of the first and the question has two asking
+# clauses or joins two asks with "dan", both are offered.
+TWO_TOPIC_RATIO = 0.75
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,8 @@ class Result:
     matches: list[Match]
     terms: tuple[str, ...] = ()
     signals: dict[str, float] = field(default_factory=dict)
+    # Two different entries both score high and the question asks twice: offer both.
+    two_topics: bool = False
 
     def as_dict(self) -> dict:
         return {"query": self.query, "confident": self.confident,
@@ -101,8 +109,14 @@ class Matcher:
     def __init__(self, entries: Sequence[Entry], pipeline: Pipeline = FULL,
                  calibration: Calibration | None = None,
                  fields: dict[str, tuple[float, float]] | None = None, k1: float = K1,
-                 idf_qside: bool = IDF_QSIDE, bigram_weight: float = BIGRAM_WEIGHT):
+                 idf_qside: bool = IDF_QSIDE, bigram_weight: float = BIGRAM_WEIGHT,
+                 focus: bool = True, char_weight: float = CHAR_WEIGHT,
+                 char_answer: bool = False, two_topic_ratio: float = TWO_TOPIC_RATIO):
         self.pipeline = pipeline
+        self.focus = focus and not pipeline.raw
+        self.char_weight = 0.0 if pipeline.raw else char_weight
+        self.char_answer = char_answer
+        self.two_topic_ratio = two_topic_ratio
         self.idf_qside = idf_qside and not pipeline.raw
         self.bigram_weight = 0.0 if pipeline.raw else bigram_weight
         self.calibration = calibration or Calibration()
@@ -111,6 +125,8 @@ class Matcher:
         self.titles = [e.title for e in entries]
         self._fix_cache: dict[str, str | None] = {}
         self._build(entries, fields or FIELDS, k1)
+        if self.char_weight:
+            self._build_chars(entries)
 
     # ---- construction -------------------------------------------------------------------
     @classmethod
@@ -176,6 +192,23 @@ class Matcher:
         self.domain = {t for d in per_doc for f in qside for t in d[f]}
         if not raw:
             self.domain |= self.analyzer.lex.canonicals
+
+    def _char_words(self, text: str) -> list[str]:
+        stop = self.analyzer.lex.stopwords if self.analyzer.lex else frozenset()
+        return [w for w in normalize_text(text) if w not in stop and not w.isdigit()]
+
+    def _build_chars(self, entries: Sequence[Entry]) -> None:
+        texts = []
+        for e in entries:
+            text = "\n".join((e.title, *e.synonyms, *e.examples))
+            if self.char_answer:
+                text += "\n" + _TAG.sub(" ", e.answer_id)
+            texts.append(text)
+        self.chars = CharIndex(texts, self._char_words)
+
+    def char_scores(self, parts: list[tuple[str, float]]) -> np.ndarray:
+        """Cosine of the question's (focus-weighted) grams with every entry."""
+        return self.chars.scores(parts)
 
     def _field_terms(self, text: str, correct) -> Counter:
         """Terms of one field; with bigrams, each line's adjacent term pairs too."""
@@ -253,18 +286,38 @@ class Matcher:
         use_typos = self.pipeline.typos and not self.pipeline.raw
         return self.analyzer.terms(question, self.correct if use_typos else None)
 
+    def query_terms(self, question: str) -> tuple[list[str], dict[str, float], dict[str, float],
+                                                   list[tuple[str, float]]]:
+        """All terms, term -> weight, bigram -> weight, and the focus parts of a question."""
+        parts = focus_parts(question) if self.focus else [(question, 1.0)]
+        terms: list[str] = []
+        weights: dict[str, float] = {}
+        bigrams: dict[str, float] = {}
+        for text, w in parts:
+            part_terms = self.analyze(text)
+            terms += part_terms
+            for t in part_terms:
+                weights[t] = max(weights.get(t, 0.0), w)
+            if self.bigram_weight:
+                for b in self._bigrams(part_terms):
+                    bigrams[b] = max(bigrams.get(b, 0.0), w)
+        return terms, weights, bigrams, parts
+
     def ask(self, question: str, k: int = 5) -> Result:
-        terms = self.analyze(question)
-        unique = list(dict.fromkeys(terms))
-        hits = [(self.postings[t], 1.0) for t in unique if t in self.postings]
-        if self.bigram_weight:
-            hits += [(self.postings[b], self.bigram_weight)
-                     for b in dict.fromkeys(self._bigrams(terms)) if b in self.postings]
+        terms, weights, bigrams, parts = self.query_terms(question)
+        hits = [(self.postings[t], w) for t, w in weights.items() if t in self.postings]
+        hits += [(self.postings[b], w * self.bigram_weight)
+                 for b, w in bigrams.items() if b in self.postings]
         ranked: list[tuple[int, float]] = []
-        if hits:
-            scores = np.zeros(self.n_docs)
-            for (docs, contrib), w in hits:
-                scores[docs] += w * contrib      # a term occurs once per doc: no collisions
+        bm25 = np.zeros(self.n_docs)
+        for (docs, contrib), w in hits:
+            bm25[docs] += w * contrib      # a term occurs once per doc: no collisions
+        scores = bm25
+        plain = [t for t in weights if not t.startswith(NEGATED)]
+        upper = self._upper(plain, weights)
+        if self.char_weight and self.n_docs:
+            scores = bm25 + self.char_weight * upper * self.char_scores(parts)
+        if scores.any():
             want = min(max(k, 2), self.n_docs)
             top = np.argpartition(-scores, want - 1)[:want] if want < self.n_docs else \
                 np.arange(self.n_docs)
@@ -273,25 +326,42 @@ class Matcher:
         matches = [Match(self.ids[i], self.titles[i], round(s, 4)) for i, s in ranked[:k]]
         # A negated term ("tidak_bagi") repeats its word: it ranks, but does not count twice
         # (or as unknown) in the confidence signals.
-        plain = [t for t in unique if not t.startswith(NEGATED)]
-        confident, signals = self._confidence(plain, ranked)
-        return Result(question, confident, matches, tuple(terms), signals)
+        confident, signals = self._confidence(plain, weights, ranked, bm25, upper)
+        return Result(question, confident, matches, tuple(terms), signals,
+                      self._two_topics(question, parts, ranked))
 
-    def _confidence(self, unique: list[str], ranked: list[tuple[int, float]]):
+    def _two_topics(self, question: str, parts, ranked) -> bool:
+        if len(ranked) < 2 or ranked[0][1] <= 0:
+            return False
+        if ranked[1][1] < self.two_topic_ratio * ranked[0][1]:
+            return False
+        asking = [p for p, w in parts if w == 1.0 and is_asking(p)] if len(parts) > 1 else \
+            [s for s in split_sentences(question) if is_asking(s)]
+        joined = re.search(r"\b(dan|serta|sekaligus|juga)\s+(apakah|bagaimana|berapa|kapan|siapa|"
+                           r"bolehkah|perlukah|haruskah|apa)\b", question.lower())
+        return len(asking) >= 2 or joined is not None
+
+    def _upper(self, unique: list[str], weights: dict[str, float]) -> float:
+        scored = [t for t in unique if t in self.postings or not t.isdigit()]
+        return sum(weights.get(t, 1.0) * self.idf.get(t, self.idf_unknown) for t in scored)
+
+    def _confidence(self, unique: list[str], weights: dict[str, float],
+                    ranked: list[tuple[int, float]], bm25: np.ndarray, upper: float):
         if not unique or not ranked:
             return False, {"ratio": 0.0, "coverage": 0.0, "margin": 0.0}
         # Numbers and place names say nothing about whether a question is in scope ("3 bulan",
         # "200 ribu", "koperasi di cikarang"). A number the index does not know cannot score,
-        # so it does not lower the ratio either; coverage counts neither.
-        places = self.analyzer.lex.places
-        scored = [t for t in unique if t in self.postings or not t.isdigit()]
+        # so it does not lower the ratio either; coverage counts neither. Ratio and coverage
+        # weigh each term by its focus weight: the story around a question counts less.
+        places = self.analyzer.lex.places if self.analyzer.lex else frozenset()
         topical = [t for t in unique if not (t.isdigit() or t in places)]
-        upper = sum(self.idf.get(t, self.idf_unknown) for t in scored)
+        total = sum(weights.get(t, 1.0) for t in topical)
+        known = sum(weights.get(t, 1.0) for t in topical if t in self.domain)
         top = ranked[0][1]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         signals = {
-            "ratio": top / upper if upper else 0.0,
-            "coverage": (sum(t in self.domain for t in topical) / len(topical)) if topical else 0.0,
+            "ratio": float(bm25[ranked[0][0]]) / upper if upper else 0.0,
+            "coverage": known / total if total else 0.0,
             "margin": (top - second) / top if top else 0.0,
         }
         c = self.calibration

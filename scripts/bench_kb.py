@@ -3,13 +3,15 @@
     python scripts/bench_kb.py            # shipped base + synthetic 10,000-entry base
     python scripts/bench_kb.py --fts5     # also SQLite FTS5 bm25() over the same terms
 
-Questions are tests/kb_eval.tsv (chat style, typos, out-of-scope). The synthetic base recombines
+Questions are tests/kb_eval.tsv (chat style, typos, out-of-scope) plus tests/kb_long_dev.tsv and
+tests/kb_real.tsv (long, narrative questions: the focus step and character n-grams cost most there). The synthetic base recombines
 the shipped entries' words with made-up words (so its vocabulary is larger than the real one);
 the typo step, stemming and synonyms all run as in production.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sqlite3
 import string
@@ -26,6 +28,7 @@ from knowledge.matcher import Matcher  # noqa: E402
 from knowledge.normalize import stem  # noqa: E402
 
 EVAL = ROOT / "tests" / "kb_eval.tsv"
+LONG = [ROOT / "tests" / "kb_long_dev.tsv", ROOT / "tests" / "kb_real.tsv"]
 
 
 def synthetic_entries(base: list[Entry], n: int, seed: int = 7) -> list[Entry]:
@@ -46,18 +49,30 @@ def synthetic_entries(base: list[Entry], n: int, seed: int = 7) -> list[Entry]:
             for i in range(n)]
 
 
+CPU: list[float] = []  # per-question CPU time of the last time_queries call (ms)
+
+
 def time_queries(matcher: Matcher, questions: list[str], rounds: int) -> tuple[float, float, float]:
-    """(p50, p99, cold p99) in ms. 'cold' is the first pass: stem/typo caches empty."""
-    def one_pass() -> list[float]:
+    """(p50, p99, cold p99) in ms of wall time. 'cold' is the first pass: stem/typo caches empty.
+    The CPU time of the warm passes goes to CPU: on a shared machine (load above the core count)
+    wall time mostly measures waiting for a core."""
+    def one_pass(cpu: list[float] | None = None) -> list[float]:
         out = []
         for q in questions:
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             matcher.ask(q, k=5)
             out.append((time.perf_counter() - start) * 1000)
+            if cpu is not None:
+                cpu.append((time.process_time() - cpu_start) * 1000)
         return out
     cold = one_pass()
-    warm = [t for _ in range(rounds) for t in one_pass()]
+    CPU.clear()
+    warm = [t for _ in range(rounds) for t in one_pass(CPU)]
     return percentile(warm, 0.5), percentile(warm, 0.99), percentile(cold, 0.99)
+
+
+def cpu_line() -> str:
+    return f"  CPU time per question p50 {percentile(CPU, .5):.3f} ms, p99 {percentile(CPU, .99):.3f} ms"
 
 
 def build(entries: list[Entry]) -> tuple[Matcher, float]:
@@ -111,9 +126,11 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=10_000, help="synthetic base size")
     parser.add_argument("--rounds", type=int, default=5, help="warm passes over the questions")
     parser.add_argument("--fts5", action="store_true", help="also measure SQLite FTS5")
+    parser.add_argument("--shipped-only", action="store_true", help="skip the synthetic base")
     args = parser.parse_args()
     cases = read_cases(EVAL)
-    questions = [c.question for c in cases]
+    long_questions = [c.question for p in LONG if p.exists() for c in read_cases(p)]
+    questions = [c.question for c in cases] + long_questions
     shipped = load_entries()
 
     stem.cache_clear()
@@ -123,9 +140,16 @@ def main() -> int:
     print(f"  index build {built * 1000:.0f} ms (incl. stemming with an empty cache)")
     print(f"  per question p50 {p50:.3f} ms, p99 {p99:.3f} ms (first pass p99 {cold:.3f} ms)"
           f"  target p99 <= 10 ms: {'OK' if p99 <= 10 else 'MISSED'}")
+    print(cpu_line())
+    print(f"  index build target <= 1 s: {'OK' if built <= 1 else 'MISSED'}"
+          f"  (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    lp50, lp99, _ = time_queries(matcher, long_questions, args.rounds)
+    print(f"  long questions only ({len(long_questions)}): p50 {lp50:.3f} ms, p99 {lp99:.3f} ms")
     if args.fts5:
         bench_fts5(shipped, questions, cases)
 
+    if args.shipped_only:
+        return 0
     synthetic = synthetic_entries(shipped, args.size)
     matcher, built = build(synthetic)
     p50, p99, cold = time_queries(matcher, questions, max(1, args.rounds // 2))
@@ -133,6 +157,8 @@ def main() -> int:
     print(f"  index build {built:.2f} s")
     print(f"  per question p50 {p50:.3f} ms, p99 {p99:.3f} ms (first pass p99 {cold:.3f} ms)"
           f"  target p99 <= 50 ms: {'OK' if p99 <= 50 else 'MISSED'}")
+    print(cpu_line())
+    print(f"  (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     if args.fts5:
         bench_fts5(synthetic, questions, cases)
     return 0

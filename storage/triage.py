@@ -144,3 +144,46 @@ class TriageRepo:
                 answered_by=sorted(filter(None, (r["answered_by"] or "").split(","))),
             ))
         return out
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A manager's question labelled with the entry a consultant answered it with."""
+    id: int
+    question: str
+    entry_id: str
+    source: str
+    ticket_id: int | None
+    status: str
+    created_at: str
+
+
+class CandidateRepo:
+    def __init__(self, db: Executor) -> None:
+        self.db = db
+
+    async def add(self, *, question: str, entry_id: str, source: str, ticket_id: int | None = None,
+                  triage_id: int | None = None) -> bool:
+        """Store one labelled question; the same question with the same entry is kept once."""
+        now = utcnow()
+        cur = await self.db.execute(
+            "INSERT OR IGNORE INTO faq_candidates (question, entry_id, source, ticket_id, triage_id, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (question, entry_id, source, ticket_id, triage_id, now, now))
+        return cur.rowcount > 0
+
+    async def pending(self, limit: int = 200) -> list[Candidate]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM faq_candidates WHERE status = 'new' ORDER BY id LIMIT ?", (limit,))
+        return [Candidate(r["id"], r["question"], r["entry_id"], r["source"], r["ticket_id"], r["status"],
+                          r["created_at"]) for r in rows]
+
+    async def mark_learned(self, pairs: list[tuple[str, str]]) -> int:
+        """Mark (question, entry_id) pairs learned; returns how many rows changed."""
+        changed = 0
+        for question, entry_id in pairs:
+            cur = await self.db.execute(
+                "UPDATE faq_candidates SET status = 'learned', updated_at = ? "
+                "WHERE question = ? AND entry_id = ? AND status = 'new'", (utcnow(), question, entry_id))
+            changed += cur.rowcount
+        return changed

@@ -11,7 +11,6 @@ Financial years are labelled by the calendar year in which they end: with a Dece
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -28,14 +27,11 @@ from bot.calendar.rules import (
     month_end,
     parse_rules,
 )
+from bot.core.formatting import format_date  # the one way to write a date (re-exported for callers)
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
 Status = Literal["upcoming", "due", "overdue", "done"]
-
-MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-             "September", "Oktober", "November", "Desember")
-MONTHS_EN = tuple(calendar.month_name[1:])
 
 
 # --------------------------------------------------------------------------- date helpers
@@ -62,11 +58,6 @@ def local_today(now: datetime, tz: tzinfo = JAKARTA) -> date:
 def snooze_until(now: datetime, tz: tzinfo = JAKARTA, send_hour: int = 8) -> datetime:
     """'Ingatkan besok': tomorrow (in the clinic's time zone) at the sending hour."""
     return datetime.combine(local_today(now, tz) + timedelta(days=1), time(send_hour), tzinfo=tz)
-
-
-def format_date(d: date, locale: str = "id") -> str:
-    months = MONTHS_EN if locale == "en" else MONTHS_ID
-    return f"{d.day} {months[d.month - 1]} {d.year}"
 
 
 # --------------------------------------------------------------------------- calendar

@@ -57,6 +57,7 @@ class DeliveryWorker:
         # Sent rows waiting to be recorded in one batch (status stays 'sending' until then,
         # so a crash in between re-sends them: the same at-least-once rule as a crash mid-call).
         self._sent: list[tuple[OutboxRow, int | None]] = []
+        self._recording = 0  # batches whose sent-hooks are running (they may queue more rows)
         self._task: asyncio.Task | None = None
         self._stopping = False
 
@@ -88,7 +89,9 @@ class DeliveryWorker:
         """Wait until nothing is pending (tests, demo, shutdown of one-shot commands)."""
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout
-        while await self.repo.pending_count() and loop.time() < end:
+        # A row counts as done only once its sent-hook ran: the hook may queue follow-ups (a
+        # broadcast's final report), and between the two nothing is pending.
+        while (await self.repo.pending_count() or self._sent or self._recording) and loop.time() < end:
             self.wake()
             await asyncio.sleep(0.05)
 
@@ -118,14 +121,18 @@ class DeliveryWorker:
         if not self._sent:
             return
         batch, self._sent = self._sent, []
-        await self.repo.mark_sent_many([(row.id, message_id) for row, message_id in batch])
-        for row, message_id in batch:
-            hooks = self._hooks.get(row.kind)
-            if hooks and hooks.sent:
-                try:
-                    await hooks.sent(row, message_id)
-                except Exception:
-                    log.exception("outbox %s: sent-hook failed", row.id)
+        self._recording += 1
+        try:
+            await self.repo.mark_sent_many([(row.id, message_id) for row, message_id in batch])
+            for row, message_id in batch:
+                hooks = self._hooks.get(row.kind)
+                if hooks and hooks.sent:
+                    try:
+                        await hooks.sent(row, message_id)
+                    except Exception:
+                        log.exception("outbox %s: sent-hook failed", row.id)
+        finally:
+            self._recording -= 1
 
     async def _sleep_until_work(self) -> None:
         next_at = await self.repo.next_due_at()

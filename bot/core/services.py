@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from bot.core.journeys import Journeys
     from bot.health.checks import HealthChecks
     from bot.onboarding.accounts import Accounts
+    from bot.ops.service import OpsService
     from bot.privacy.service import Privacy
     from bot.supervision.service import SupervisionService
     from bot.triage.desk import Desk
@@ -69,6 +70,7 @@ class Services:
     meetings: MeetingService
     broadcasts: BroadcastService
     health: HealthChecks
+    ops: OpsService  # backups, status, alerts to the admins
     supervision: SupervisionService  # issue 14: the office's card, risk list, visits, report
     staff_cache: TTLCache = field(default_factory=TTLCache)
     staff_forum: bool = False  # whether the staff group is a forum (asked of Telegram at start)

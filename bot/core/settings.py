@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     first_question_next_morning: bool = True
     staff_alert_grace_days: int = Field(default=7, ge=0, le=90)
     clock_start: datetime | None = None
+    # Operations (issue 15): where backups go, how many are kept, log lines for people or a collector.
+    backup_dir: Path | None = None  # None: backups/ beside the database (data/backups by default)
+    backup_keep_daily: int = Field(default=7, ge=1)
+    backup_keep_weekly: int = Field(default=4, ge=0)
+    log_format: str = "text"
     # Supervision (issue 14): how often (seconds) the monthly report, the weekly pendamping
     # digest and visit follow-up reminders are checked for being due.
     supervision_tick_seconds: float = Field(default=300.0, gt=0)
@@ -132,6 +137,14 @@ class Settings(BaseSettings):
             raise ValueError(f"must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {v!r}")
         return v
 
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, v: str) -> str:
+        v = v.strip().lower()
+        if v not in {"text", "json"}:
+            raise ValueError(f"must be text (one readable line per event) or json (one JSON object per line), got {v!r}")
+        return v
+
     @field_validator("consultant_signature")
     @classmethod
     def _signature(cls, v: str) -> str:
@@ -165,6 +178,16 @@ class Settings(BaseSettings):
         if moment.tzinfo is None:
             raise ValueError("needs a UTC offset, such as 2026-03-24T07:55+07:00")
         return moment
+
+    @field_validator("backup_dir", mode="before")
+    @classmethod
+    def _backup_dir(cls, v: object) -> object:
+        return None if v is None or (isinstance(v, str) and not v.strip()) else v
+
+    @property
+    def backups(self) -> Path:
+        """Where backups go: BACKUP_DIR, or the folder `backups` beside the database."""
+        return self.backup_dir if self.backup_dir is not None else self.database_path.parent / "backups"
 
     @property
     def tz(self) -> ZoneInfo:

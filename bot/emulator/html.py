@@ -14,16 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SUPPORTED_TAGS = frozenset(
-    "a b strong i em s strike del u ins tg-spoiler tg-emoji span pre code blockquote".split()
-)
+from knowledge.telegram_html import ENTITY_TYPES, LANGUAGE_PREFIX, NAMED_ENTITIES, SPOILER_CLASS, TAGS
+
+SUPPORTED_TAGS = TAGS  # the one definition of Telegram's tags (knowledge/telegram_html.py)
 _SPACE = " \t\r\n\0\v"
-_ENTITY_TYPE = {
-    "i": "italic", "em": "italic", "b": "bold", "strong": "bold",
-    "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "u": "underline", "ins": "underline", "tg-spoiler": "spoiler", "span": "spoiler",
-    "blockquote": "blockquote",
-}
 
 # TDLib's sort order for entities sharing offset and length.
 _PRIORITY = {
@@ -88,7 +82,7 @@ class _Parser:
         else:
             while self.at(end).isascii() and self.at(end).isalpha():
                 end += 1
-            value = {"lt": 60, "gt": 62, "amp": 38, "quot": 34}.get(self.src[pos + 1 : end], 0)
+            value = ord(NAMED_ENTITIES.get(self.src[pos + 1 : end], "\0"))
             if not value:
                 return None
         if self.at(end) == ";":
@@ -172,13 +166,13 @@ class _Parser:
                 raise self.fail(f"Unclosed start tag {where}")
             if tag == "a" and name == "href":
                 argument = value
-            elif tag == "code" and name == "class" and value.startswith("language-"):
-                argument = value[len("language-"):]
+            elif tag == "code" and name == "class" and value.startswith(LANGUAGE_PREFIX):
+                argument = value[len(LANGUAGE_PREFIX):]
             elif tag == "span" and name == "class" and value.startswith("tg-"):
-                argument = value[3:]
+                argument = value
             elif tag == "tg-emoji" and name == "emoji-id":
                 argument = value
-        if tag == "span" and argument != "spoiler":
+        if tag == "span" and argument != SPOILER_CLASS:
             raise self.fail(f'Tag "span" must have class "tg-spoiler" {where}')
         self.stack.append(_Open(tag, argument, self.utf16, len(self.out), expandable))
         return i + 1
@@ -231,8 +225,8 @@ class _Parser:
             return
         entity: dict = {"offset": opened.utf16_offset, "length": length}
         tag = opened.tag
-        if tag in _ENTITY_TYPE:
-            entity["type"] = _ENTITY_TYPE[tag]
+        if tag in ENTITY_TYPES:
+            entity["type"] = ENTITY_TYPES[tag]
             if tag == "blockquote" and opened.expandable:
                 entity["type"] = "expandable_blockquote"
         elif tag == "tg-emoji":

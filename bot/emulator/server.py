@@ -119,6 +119,12 @@ class FakeBotApi(Scenario):
     def rejected(self) -> list[RecordedRequest]:
         return [r for r in self.requests if not r.ok]
 
+    @property
+    def polls_started(self) -> int:
+        """getUpdates calls begun so far: a long poll is in `requests` only once it returns,
+        which for an idle bot is its whole timeout later."""
+        return self._poll_generation
+
     def calls(self, method: str) -> list[RecordedRequest]:
         return [r for r in self.requests if r.method.lower() == method.lower()]
 

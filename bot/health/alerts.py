@@ -29,7 +29,7 @@ class Finished:
     check: HealthCheck
     cooperative: Cooperative
     result: object  # bot.health.scoring.HealthResult | bot.health.governance.GovernanceResult
-    view: dict  # health_flow.financial_view / governance_view, in the manager's language
+    view: dict  # health_flow.financial_view / governance_view (language-free: templates word it)
     needs_alert: bool
     newly: bool  # False when the check had already been finished (a retried update)
 
@@ -38,8 +38,8 @@ def result_of(check: HealthCheck):
     return hf.score_financial(check.answers) if check.kind == hf.FINANCIAL else hf.score_gov(check.answers)
 
 
-def view_of(check: HealthCheck, result, lang: str) -> dict:
-    return hf.financial_view(result, lang) if check.kind == hf.FINANCIAL else hf.governance_view(result, lang)
+def view_of(check: HealthCheck, result) -> dict:
+    return hf.financial_view(result) if check.kind == hf.FINANCIAL else hf.governance_view(result)
 
 
 async def alert_html(db: Executor, texts: Texts, settings: Settings, check: HealthCheck, coop: Cooperative,
@@ -47,13 +47,13 @@ async def alert_html(db: Executor, texts: Texts, settings: Settings, check: Heal
     lang = settings.default_language  # staff-side text
     covering = await ConsultantRepo(db).covering(coop.kecamatan)
     user = await UserRepo(db).find(check.user_id) if check.user_id else None
-    return texts.render(lang, "health.alert", coop=coop, kind=check.kind, view=view_of(check, result, lang),
+    return texts.render(lang, "health.alert", coop=coop, kind=check.kind, view=view_of(check, result),
                         manager_id=check.user_id, manager_name=user.full_name if user else None,
                         covering=covering)
 
 
 async def finish(db: Database, outbox: Outbox, texts: Texts, settings: Settings, check_id: int,
-                 chat_id: int, lang: str) -> Finished:
+                 chat_id: int) -> Finished:
     """Score and store the check, end the user's flow, and queue the staff alert when needed."""
     async with db.transaction() as tx:
         repo = HealthRepo(tx)
@@ -71,7 +71,7 @@ async def finish(db: Database, outbox: Outbox, texts: Texts, settings: Settings,
                             callback("hc", "tk", check.id))
             await outbox.bind(tx).send_text(settings.staff_chat_id, html, kind=ALERT_KIND, keyboard=[[button]],
                                             dedupe_key=f"health-alert:{check.id}", ref=("health", check.id))
-    return Finished(check, coop, result, view_of(check, result, lang), result.needs_alert, newly)
+    return Finished(check, coop, result, view_of(check, result), result.needs_alert, newly)
 
 
 class TicketsUnavailable(Exception):
@@ -102,7 +102,7 @@ async def open_preventive_ticket(db: Database, outbox: Outbox, texts: Texts, set
         return OpenedTicket(tickets.number(check.ticket_id), True)
     coop = await CooperativeRepo(db).get(check.cooperative_id)
     lang = settings.default_language
-    view = view_of(check, result_of(check), lang)
+    view = view_of(check, result_of(check))
     question = texts.plain(lang, "health.ticket_question", coop=coop, kind=check.kind, view=view)
     ticket = await open_ticket(db, outbox, texts, settings, cooperative_id=coop.id, manager_user_id=check.user_id,
                                service="preventif", category=TICKET_CATEGORY[check.kind], question=question,

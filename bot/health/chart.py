@@ -9,6 +9,7 @@ import matplotlib
 matplotlib.use("Agg")  # headless: must precede the pyplot import
 import matplotlib.pyplot as plt  # noqa: E402
 
+from bot.core.texts import Texts  # noqa: E402
 from bot.health.scoring import Band, HealthResult  # noqa: E402
 
 __all__ = ["render_chart"]
@@ -19,28 +20,16 @@ _BAND_COLOURS = {
     Band.DALAM_PENGAWASAN: "#ef6c00",
     Band.DALAM_PENGAWASAN_KHUSUS: "#c62828",
 }
-_TEXT = {
-    "id": {"title": "Skor kesehatan {total} dari 100: {band}", "max": "maksimum",
-           "score": "skor", "partial": "sebagian tidak dinilai", "none": "tidak dinilai",
-           "axis": "poin"},
-    "en": {"title": "Health score {total} of 100: {band}", "max": "maximum",
-           "score": "score", "partial": "partly not scored", "none": "not scored",
-           "axis": "points"},
-}
+def render_chart(result: HealthResult, texts: Texts, lang: str = "id") -> bytes:
+    """Horizontal bars of each aspect's score (coloured by the band) over its maximum; every word
+    and number on it comes from the templates (`health.chart_*`) and the formatting filters."""
+    text = {name: texts.plain(lang, f"health.chart_{name}") for name in ("max", "score", "partial", "none", "axis")}
 
+    def number(value: Decimal) -> str:
+        return texts.format(lang, "decimal", value, 2, trim=True)
 
-def _number(value: Decimal, lang: str, trim: bool = True) -> str:
-    text = f"{value.quantize(Decimal('0.01')):.2f}"
-    if trim:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",") if lang == "id" else text
-
-
-def render_chart(result: HealthResult, lang: str = "id") -> bytes:
-    """Horizontal bars of each aspect's score (coloured by the band) over its maximum."""
-    text = _TEXT["id" if lang == "id" else "en"]
     aspects = list(reversed(result.aspects))  # first aspect on top
-    names = [a.name(lang) for a in aspects]
+    names = [str(texts.format(lang, "local", a, "name")) for a in aspects]
     fig, ax = plt.subplots(figsize=(7, 3.6), dpi=90)
     try:
         ax.barh(names, [float(a.max) for a in aspects], color="#e0e0e0", label=text["max"])
@@ -51,7 +40,7 @@ def render_chart(result: HealthResult, lang: str = "id") -> bytes:
                     left=[float(a.scored_max) for a in aspects], color="white",
                     edgecolor="#9e9e9e", hatch="///", linewidth=0, label=text["none"])
         for y, a in enumerate(aspects):
-            note = f"{_number(a.score, lang)} / {_number(a.max, lang)}"
+            note = f"{number(a.score)} / {number(a.max)}"
             if a.scored_max == 0:
                 note += f" ({text['none']})"
             elif not a.complete:
@@ -60,8 +49,8 @@ def render_chart(result: HealthResult, lang: str = "id") -> bytes:
         ax.set_xlim(0, float(max(a.max for a in aspects)) * 1.6)
         ax.set_xlabel(text["axis"], fontsize=8)
         ax.tick_params(labelsize=8)
-        ax.set_title(text["title"].format(total=_number(result.total, lang, trim=False),
-                                          band=result.band.label(lang)), fontsize=10)
+        ax.set_title(texts.plain(lang, "health.chart_title", total=result.total, band=result.band.value),
+                     fontsize=10)
         ax.legend(loc="lower right", fontsize=7, frameon=False)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)

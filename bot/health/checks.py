@@ -72,8 +72,8 @@ class HealthChecks:
         await repo.save_answers(check.id, hf.go_back(check.kind, check.answers))
         return await repo.get(check.id)
 
-    async def finish(self, check: HealthCheck, chat_id: int, lang: str) -> alerts.Finished:
-        return await alerts.finish(self.db, self.outbox, self.texts, self.settings, check.id, chat_id, lang)
+    async def finish(self, check: HealthCheck, chat_id: int) -> alerts.Finished:
+        return await alerts.finish(self.db, self.outbox, self.texts, self.settings, check.id, chat_id)
 
     async def finished_for(self, check_id: int | None, user_id: int) -> HealthCheck | None:
         """A finished check of the user's own cooperative (a consultation starts from it)."""

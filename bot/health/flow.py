@@ -8,13 +8,12 @@ always the first one without an answer, so the stored answers alone say where a 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Mapping, Sequence
 
 from bot.health.governance import GOVERNANCE_QUESTIONS, GovernanceResult, score_governance, validate_answer
-from bot.health.scoring import HEALTH_STEPS, Band, HealthResult, score, validate_figure
-from bot.health.money import MoneyError, format_rupiah, parse_money
+from bot.health.scoring import HEALTH_STEPS, HealthResult, score, validate_figure
+from bot.health.money import MoneyError, parse_money
 
 FINANCIAL, GOVERNANCE = "financial", "governance"
 KINDS = (FINANCIAL, GOVERNANCE)
@@ -161,23 +160,28 @@ def valid_choice(question_id: str, choice_id: str) -> bool:
     return validate_answer(question_id, choice_id) is None
 
 
-def shown_value(kind: str, step_id: str, value: object, lang: str) -> str | bool | None:
-    """The answer as the manager reads it back ("Rp1.250.000.000", a choice's label); yes/no
-    stays a bool for the template to word; None when skipped."""
+def _both(item: object, field: str) -> dict[str, str]:
+    """`item.<field>_id` / `<field>_en` as one bilingual value; the template picks by the user's language."""
+    return {"id": getattr(item, f"{field}_id"), "en": getattr(item, f"{field}_en")}
+
+
+def title(kind: str, step_id: str) -> dict[str, str]:
+    """A step's question or figure name in both languages (the template picks one)."""
+    return _both(_QUESTION[step_id], "text") if kind == GOVERNANCE else _both(_STEP[step_id], "label")
+
+
+def shown_value(kind: str, step_id: str, value: object) -> Decimal | dict[str, str] | bool | None:
+    """The answer as the manager reads it back: an amount (the template writes it as money), a
+    choice's label in both languages; yes/no stays a bool for the template to word; None when
+    skipped."""
     if value is None or isinstance(value, bool):
         return value  # type: ignore[return-value]
     if kind == GOVERNANCE:
-        return _QUESTION[step_id].choice(str(value)).label(lang)
-    return format_rupiah(Decimal(str(value)))
+        return _both(_QUESTION[step_id].choice(str(value)), "label")
+    return Decimal(str(value))
 
 
 # ---- results ---------------------------------------------------------------------------------
-def number(value: Decimal | str, lang: str, places: int = 2) -> str:
-    """89.4 -> "89,40" (id) / "89.40" (en)."""
-    text = f"{Decimal(str(value)).quantize(Decimal(1).scaleb(-places)):.{places}f}"
-    return text.replace(".", ",") if lang == "id" else text
-
-
 def score_financial(answers: Mapping[str, object]) -> HealthResult:
     return score(figures(answers))
 
@@ -186,34 +190,31 @@ def score_gov(answers: Mapping[str, object]) -> GovernanceResult:
     return score_governance(governance_answers(answers))
 
 
-def financial_view(result: HealthResult, lang: str) -> dict:
-    """Plain values for the result template."""
+def financial_view(result: HealthResult) -> dict:
+    """Plain values for the result templates: numbers stay Decimals (the templates format them),
+    words are {"id": .., "en": ..} (the templates pick the language), the band is its code."""
     return {
-        "total": number(result.total, lang), "band": result.band.label(lang), "band_code": result.band.value,
-        "coverage": number(result.coverage, lang, 0), "conclusive": result.conclusive,
-        "needs_alert": result.needs_alert,
-        "aspects": [{"name": a.name(lang), "score": number(a.score, lang), "max": number(a.max, lang, 0),
-                     "complete": a.complete, "scored_max": number(a.scored_max, lang)}
-                    for a in result.aspects],
-        "weakest": [{"name": w.name(lang), "advice": w.advice(lang), "faq": list(w.faq),
-                     "lost": number(w.lost, lang), "max": number(w.max, lang)}
-                    for w in result.weakest(3)],
-        "unscored": [{"name": u.name_id if lang == "id" else u.name_en, "level": u.level, "reason": u.reason,
-                      "missing": [_STEP[m].label(lang) for m in u.missing]}
+        "total": result.total, "band": result.band.value, "coverage": result.coverage,
+        "conclusive": result.conclusive, "needs_alert": result.needs_alert,
+        "aspects": [{"name": _both(a, "name"), "score": a.score, "max": a.max, "complete": a.complete,
+                     "scored_max": a.scored_max} for a in result.aspects],
+        "weakest": [{"name": _both(w, "name"), "advice": _both(w, "advice"), "faq": list(w.faq),
+                     "lost": w.lost, "max": w.max} for w in result.weakest(3)],
+        "unscored": [{"name": _both(u, "name"), "level": u.level, "reason": u.reason,
+                      "missing": [_both(_STEP[m], "label") for m in u.missing]}
                      for u in result.unscored],
     }
 
 
-def governance_view(result: GovernanceResult, lang: str) -> dict:
+def governance_view(result: GovernanceResult) -> dict:
     return {
-        "total": number(result.total, lang), "band": result.band.label(lang), "band_code": result.band.value,
-        "points": number(result.points, lang, 0), "max_points": number(result.max_points, lang, 0),
-        "needs_alert": result.needs_alert,
-        "red_flags": [f.text(lang) for f in result.red_flags],
-        "weakest": [{"name": a.question.text(lang), "advice": a.question.advice(lang), "faq": list(a.question.faq),
-                     "answer": a.choice.label(lang) if a.choice else None}
+        "total": result.total, "band": result.band.value, "points": result.points,
+        "max_points": result.max_points, "needs_alert": result.needs_alert,
+        "red_flags": [_both(f, "text") for f in result.red_flags],
+        "weakest": [{"name": _both(a.question, "text"), "advice": _both(a.question, "advice"),
+                     "faq": list(a.question.faq), "answer": _both(a.choice, "label") if a.choice else None}
                     for a in result.weakest(3)],
-        "unanswered": [_QUESTION[q].text(lang) for q in result.unanswered],
+        "unanswered": [_both(_QUESTION[q], "text") for q in result.unanswered],
     }
 
 
@@ -237,20 +238,18 @@ class FinishedCheck:
     band: str | None
 
 
-def history_view(checks: Sequence[FinishedCheck], lang: str, tz: tzinfo) -> list[dict]:
-    """Rows newest first, each with the change against the previous check of the same kind."""
+def history_view(checks: Sequence[FinishedCheck]) -> list[dict]:
+    """Rows newest first, each with the change against the previous check of the same kind
+    (`finished_at` stays the stored UTC text: the template writes it in the clinic's zone)."""
     done = [c for c in checks if c.finished_at and c.total is not None]
     done.sort(key=lambda c: (c.finished_at, c.id), reverse=True)
     rows = []
     for i, check in enumerate(done):
         previous = next((c for c in done[i + 1:] if c.kind == check.kind), None)
         delta = Decimal(check.total) - Decimal(previous.total) if previous else None
-        moment = datetime.strptime(check.finished_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
-            tzinfo=timezone.utc).astimezone(tz)
         rows.append({
-            "id": check.id, "kind": check.kind, "date": moment.strftime("%d-%m-%Y"),
-            "total": number(check.total, lang), "band": Band(check.band).label(lang),
-            "delta": None if delta is None else (("+" if delta > 0 else "") + number(delta, lang)),
+            "id": check.id, "kind": check.kind, "date": check.finished_at,
+            "total": Decimal(check.total), "band": check.band, "delta": delta,
             "trend": None if delta is None else ("up" if delta > 0 else "down" if delta < 0 else "same"),
         })
     return rows

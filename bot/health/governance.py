@@ -33,9 +33,6 @@ class Choice:
     label_en: str
     points: Decimal | None  # None: "does not apply", the question leaves the maximum
 
-    def label(self, lang: str = "id") -> str:
-        return self.label_id if lang == "id" else self.label_en
-
 
 @dataclass(frozen=True)
 class Question:
@@ -47,12 +44,6 @@ class Question:
     advice_en: str
     faq: tuple[str, ...]
     choices: tuple[Choice, ...]
-
-    def text(self, lang: str = "id") -> str:
-        return self.text_id if lang == "id" else self.text_en
-
-    def advice(self, lang: str = "id") -> str:
-        return self.advice_id if lang == "id" else self.advice_en
 
     @property
     def max_points(self) -> Decimal:
@@ -69,9 +60,6 @@ class RedFlag:
     answers: frozenset[str]
     text_id: str
     text_en: str
-
-    def text(self, lang: str = "id") -> str:
-        return self.text_id if lang == "id" else self.text_en
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["MoneyError", "parse_money", "format_rupiah"]
+__all__ = ["MoneyError", "parse_money"]
 
 _UNITS: dict[str, int] = {
     "rb": 10**3, "ribu": 10**3, "k": 10**3,
@@ -113,15 +113,3 @@ def parse_money(text: str) -> Decimal:
     if value == value.to_integral_value():
         return value.quantize(Decimal(1))
     return value
-
-
-def format_rupiah(amount: Decimal) -> str:
-    """Format as "Rp1.250.000.000"; cents shown only when present ("Rp750.000,50")."""
-    amount = Decimal(amount)
-    if not amount.is_finite():
-        raise ValueError(f"cannot format {amount} as rupiah")
-    cents = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    sign = "-" if cents < 0 else ""
-    whole, frac = f"{abs(cents):.2f}".split(".")
-    grouped = f"{int(whole):,}".replace(",", ".")
-    return f"{sign}Rp{grouped}" + (f",{frac}" if frac != "00" else "")

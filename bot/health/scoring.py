@@ -39,24 +39,19 @@ CENT = Decimal("0.01")
 
 
 class Band(Enum):
-    """The four bands, with their exact inclusive lower bounds."""
+    """The four bands, with their exact inclusive lower bounds; their names are the templates'
+    (`health.band`)."""
 
-    SEHAT = ("sehat", "80.00", "Sehat", "Healthy")
-    CUKUP_SEHAT = ("cukup_sehat", "66.00", "Cukup Sehat", "Fairly healthy")
-    DALAM_PENGAWASAN = ("dalam_pengawasan", "51.00", "Dalam Pengawasan", "Under supervision")
-    DALAM_PENGAWASAN_KHUSUS = ("dalam_pengawasan_khusus", "0", "Dalam Pengawasan Khusus",
-                               "Under special supervision")
+    SEHAT = ("sehat", "80.00")
+    CUKUP_SEHAT = ("cukup_sehat", "66.00")
+    DALAM_PENGAWASAN = ("dalam_pengawasan", "51.00")
+    DALAM_PENGAWASAN_KHUSUS = ("dalam_pengawasan_khusus", "0")
 
-    def __new__(cls, code: str, lower: str, label_id: str, label_en: str) -> "Band":
+    def __new__(cls, code: str, lower: str) -> "Band":
         obj = object.__new__(cls)
         obj._value_ = code
         obj.lower = Decimal(lower)
-        obj.label_id = label_id
-        obj.label_en = label_en
         return obj
-
-    def label(self, lang: str = "id") -> str:
-        return self.label_id if lang == "id" else self.label_en
 
     @property
     def needs_alert(self) -> bool:
@@ -76,16 +71,10 @@ TABLE: Table = load_table()
 @dataclass(frozen=True)
 class Step(Figure):
     """A figure of the table as the chat asks for it: `number` is 1-based ("Langkah 5 dari 21"),
-    `used_by` the ratios it feeds."""
+    `used_by` the ratios it feeds. Its words are `label_id`/`label_en`, `hint_id`/`hint_en`."""
 
     number: int = 0
     used_by: tuple[str, ...] = ()
-
-    def label(self, lang: str = "id") -> str:
-        return self.label_id if lang == "id" else self.label_en
-
-    def hint(self, lang: str = "id") -> str:
-        return self.hint_id if lang == "id" else self.hint_en
 
 
 HEALTH_STEPS: tuple[Step, ...] = tuple(
@@ -123,9 +112,6 @@ class AspectResult:
     score: Decimal  # points earned by its scored ratios
     scored_max: Decimal  # sub-weights of its scored ratios (== max when complete)
 
-    def name(self, lang: str = "id") -> str:
-        return self.name_id if lang == "id" else self.name_en
-
     @property
     def complete(self) -> bool:
         return self.scored_max == self.max
@@ -154,12 +140,6 @@ class Weakness:
     advice_id: str
     advice_en: str
     faq: tuple[str, ...]
-
-    def name(self, lang: str = "id") -> str:
-        return self.name_id if lang == "id" else self.name_en
-
-    def advice(self, lang: str = "id") -> str:
-        return self.advice_id if lang == "id" else self.advice_en
 
 
 @dataclass(frozen=True)
@@ -327,7 +307,7 @@ def validate_figure(step_id: str, value: Decimal | bool | None,
     return next((c for c in codes if c in mine), None)
 
 
-def problem_question(code: str, lang: str = "id") -> str:
-    """The question the chat asks back for a problem code."""
+def problem_question(code: str) -> dict[str, str]:
+    """The question the chat asks back for a problem code, in both languages."""
     question_id, question_en = TABLE.problems[code]
-    return question_id if lang == "id" else question_en
+    return {"id": question_id, "en": question_en}

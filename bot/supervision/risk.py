@@ -15,6 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot.tickets.rules import number
+
 DEFAULT_PATH = Path(__file__).parent / "data" / "risk.toml"
 
 # section -> allowed keys (all whole numbers); "weight"-like keys are 0..100
@@ -203,7 +205,7 @@ def assess(f: CoopFacts, cfg: RiskConfig, today: date) -> Assessment:
             Evidence("obligation", None, rat.report_due, {"year": rat.fiscal_year, "held_on": rat.held_on}))
     if len(f.curative) >= cfg.curative_min:
         add("curative_tickets", cfg.curative_weight,
-            *(Evidence("ticket", tid, opened, {}) for tid, opened in f.curative))
+            *(Evidence("ticket", tid, opened, {"number": number(tid)}) for tid, opened in f.curative))
     contact = f.last_contact or f.registered
     if (today - contact).days >= cfg.no_contact_days:
         add("no_contact", cfg.no_contact_weight, Evidence("contact", None, contact, {"days": (today - contact).days}))

@@ -27,6 +27,7 @@ from bot.supervision.chart import render_summary
 from bot.supervision.report import ReportData, build
 from bot.supervision.risk import Assessment, RiskConfig, load_config, rank
 from bot.supervision.workbook import write_workbook
+from bot.tickets.rules import number as ticket_number
 from storage.consultants import ConsultantRepo
 from storage.cooperatives import Cooperative, CooperativeRepo
 from storage.db import Database, NotFound, to_utc_text
@@ -156,7 +157,7 @@ class SupervisionService:
         checks = {k: [check_view(c, self.tz) for c in v] for k, v in raw.items()}
         repo = SupervisionRepo(self.db)
         extra = await repo.card_facts(coop.id)
-        tickets = [{**t, "on": _on(t["created_at"], self.tz)} for t in extra["tickets"]]
+        tickets = [{**t, "on": _on(t["created_at"], self.tz), "number": ticket_number(t["id"])} for t in extra["tickets"]]
         ranked = await self.ranking([coop.kecamatan], include_zero=True)
         risk = next((a for a in ranked if a.id == coop.id), None)
         last = visit_view(extra["last_visit"], self.tz) if extra["last_visit"] else None

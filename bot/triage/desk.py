@@ -15,7 +15,7 @@ from storage.triage import Triage, TriageRepo
 
 @dataclass(frozen=True)
 class Asked:
-    triage_id: int
+    triage_id: int | None   # None for small talk (a greeting, thanks, "ok"): not logged
     decision: Decision
 
 
@@ -27,6 +27,8 @@ class Desk:
     async def ask(self, user_id: int, question: str) -> Asked:
         """Triage a question and log it (with the asker's cooperative, for the FAQ's editors)."""
         decision = self.knowledge.decide(question)
+        if decision.kind == "small_talk":  # not a question: nothing to log, nothing missed
+            return Asked(None, decision)
         membership = await CooperativeRepo(self.db).membership(user_id)
         triage_id = await TriageRepo(self.db).create(
             user_id=user_id, cooperative_id=membership.cooperative_id if membership else None,

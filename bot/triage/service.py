@@ -12,7 +12,8 @@ from functools import lru_cache
 
 from markupsafe import Markup
 
-from bot.core.texts import TELEGRAM_TEXT_LIMIT, Texts
+from bot.core.texts import TELEGRAM_TEXT_LIMIT, Texts, pick
+from knowledge.chat import SmallTalk, off_topic, small_talk
 from knowledge.loader import Category, Entry, load_categories, load_entries
 from knowledge.matcher import Matcher, Result
 from knowledge.normalize import normalize_text
@@ -35,6 +36,12 @@ class Decision:
     related: tuple[Entry, ...]     # up to MAX_RELATED, when confident
     candidates: tuple[Entry, ...]  # up to MAX_CANDIDATES, when not confident
     ranked: tuple[tuple[str, float], ...]
+    # "answer" | "candidates" | "two_topics" (candidates, the first two both asked about)
+    # | "off_topic" (not about cooperatives: only the consultant)
+    # | "small_talk" (greeting, thanks, ok: a friendly reply, nothing logged)
+    kind: str = "answer"
+    second: Entry | None = None    # a second topic the question also asks about
+    chat: SmallTalk | None = None
 
 
 @dataclass(frozen=True)
@@ -86,18 +93,27 @@ class Knowledge:
         return tuple(found[:limit])
 
     def decide(self, question: str) -> Decision:
+        normalized = normalize_question(question)
+        chat = small_talk(question)
+        if chat is not None:
+            return Decision(question, normalized, False, None, (), (), (), "small_talk", chat=chat)
         result: Result = self.matcher.ask(question, k=RANK_DEPTH)
         ranked = tuple((m.id, float(m.score)) for m in result.matches)
         hits = [self.entries[m.id] for m in result.matches if m.id in self.entries]
-        normalized = normalize_question(question)
         if result.confident and hits:
             best = hits[0]
-            return Decision(question, normalized, True, best, self.related(best), (), ranked)
-        # Not one word of the question is FAQ vocabulary ("harga emas hari ini"): the ranking is
-        # noise, so offer only the consultant instead of unrelated titles.
-        off_topic = result.signals.get("coverage", 1.0) <= 0.0
-        candidates = () if off_topic else tuple(hits[:MAX_CANDIDATES])
-        return Decision(question, normalized, False, None, (), candidates, ranked)
+            second = hits[1] if result.two_topics and len(hits) > 1 else None
+            related = self.related(best)
+            if second is not None:
+                related = (second, *[r for r in related if r.id != second.id])[:MAX_RELATED]
+            return Decision(question, normalized, True, best, related, (), ranked, "answer", second)
+        # Clearly not about cooperatives ("resep nasi goreng", "cara perpanjang SIM"): the
+        # ranking is noise, so offer only the consultant instead of unrelated titles.
+        if not hits or off_topic(result):
+            return Decision(question, normalized, False, None, (), (), ranked, "off_topic")
+        # Two different entries both strong and the question asks twice: say so, both first.
+        kind = "two_topics" if result.two_topics and len(hits) > 1 else "candidates"
+        return Decision(question, normalized, False, None, (), tuple(hits[:MAX_CANDIDATES]), ranked, kind)
 
 
 @lru_cache(maxsize=1)
@@ -118,25 +134,47 @@ def paginate(items: list, number: int, size: int = PAGE_SIZE) -> Page:
     return Page(tuple(items[number * size:(number + 1) * size]), number, count)
 
 
+def _versions(entry: Entry) -> dict[str, tuple[str, str, str, str, str | None] | None]:
+    """The entry in each language it is written in, as (language, title, answer, short title,
+    short answer): an entry is English only when its answer is, so a reader never gets an
+    English title over Indonesian."""
+    english = ("en", entry.title_en or entry.title, entry.answer_en,
+               entry.short_title_en or entry.title_en or entry.title, entry.short_en) if entry.answer_en else None
+    return {"id": ("id", entry.title, entry.answer_id, entry.short_title or entry.title, entry.short_id),
+            "en": english}
+
+
 def entry_title(entry: Entry, lang: str) -> str:
-    return entry.title_en if lang == "en" and entry.title_en and entry.answer_en else entry.title
+    """The short title for buttons and lists (whole words, at most 40 characters)."""
+    return pick(_versions(entry), lang)[3]  # type: ignore[index]
+
+
+def full_title(entry: Entry, lang: str) -> str:
+    return pick(_versions(entry), lang)[1]  # type: ignore[index]
 
 
 def category_title(category: Category, lang: str) -> str:
-    return category.title_en if lang == "en" and category.title_en else category.title
+    return str(pick({"id": category.title, "en": category.title_en}, lang))
 
 
-def render_entry(texts: Texts, lang: str, entry: Entry) -> str:
+def render_entry(texts: Texts, lang: str, entry: Entry, short: bool = False) -> str:
     """An entry as a Telegram HTML message: title, answer (trusted HTML from the FAQ files),
-    and its sources when they still fit in one message. English when asked for and written."""
-    english = lang == "en" and bool(entry.answer_en)
-    lang_ = "en" if english else "id"
-    values = dict(title=entry.title_en or entry.title if english else entry.title,
-                  answer=Markup(entry.answer_en if english else entry.answer_id))
-    html = texts.render(lang_, "ask.entry", sources=list(entry.sources), **values)
+    and its sources when they still fit in one message. English when asked for and written.
+    ``short``: the phone-sized answer (what to do, the rule, the deadline) without sources."""
+    written_in, title, answer, _, short_answer = pick(_versions(entry), lang)  # type: ignore[misc]
+    if short:
+        return texts.render(written_in, "ask.entry", sources=[], title=title, answer=Markup(short_answer or answer))
+    values = dict(title=title, answer=Markup(answer))
+    html = texts.render(written_in, "ask.entry", sources=list(entry.sources), **values)
     if len(html) > TELEGRAM_TEXT_LIMIT:
-        html = texts.render(lang_, "ask.entry", sources=[], **values)
+        html = texts.render(written_in, "ask.entry", sources=[], **values)
     return html
+
+
+def has_more(entry: Entry, lang: str) -> bool:
+    """Whether the full answer says more than the short one."""
+    _, _, answer, _, short = pick(_versions(entry), lang)  # type: ignore[misc]
+    return bool(short) and short != answer
 
 
 async def misses(db: Executor, limit: int = 50) -> list[MissRow]:
@@ -145,4 +183,4 @@ async def misses(db: Executor, limit: int = 50) -> list[MissRow]:
 
 
 __all__ = ["Decision", "Knowledge", "MAX_QUESTION", "Page", "category_title", "entry_title", "misses",
-           "normalize_question", "paginate", "render_entry", "shipped_knowledge"]
+           "normalize_question", "paginate", "render_entry", "shipped_knowledge", "full_title", "has_more"]

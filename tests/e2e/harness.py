@@ -100,7 +100,7 @@ class BotProcess:
         return env
 
     async def start(self, ready_timeout: float = 30.0) -> None:
-        polls_before = len(self.api.calls("getUpdates"))
+        polls_before = self.api.polls_started  # a poll begun means polling started (it returns much later)
         self.log_path = self.database_path.with_suffix(f".{len(self.api.calls('getMe'))}.log")
         log = open(self.log_path, "wb")
         self.proc = await asyncio.create_subprocess_exec(
@@ -109,7 +109,7 @@ class BotProcess:
         log.close()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + ready_timeout
-        while len(self.api.calls("getUpdates")) <= polls_before:
+        while self.api.polls_started <= polls_before:
             if self.proc.returncode is not None or loop.time() > deadline:
                 raise RuntimeError(f"bot process did not start polling:\n{self.log()}")
             await asyncio.sleep(0.05)

@@ -49,7 +49,7 @@ async def compose(admin, text: str, audience: str, *, group=None) -> None:
         await admin.send_in(group, text)
     await wait("untuk siapa")
     await admin.press(audience, group=group)
-    await wait("Penerima:")
+    await wait("pengurus aktif")  # the preview (the chosen audience also reads "Penerima: ...")
 
 
 QUIET_CLOCK = "2026-01-12T09:00:00+07:00"  # reminders: nothing overdue, no alerts in the staff group

@@ -72,3 +72,18 @@ async def test_telegram_refusal_is_final_and_does_not_block_the_chat(bot, people
     row = await OutboxRepo(svc.db).get(bad)
     assert row.status == "failed" and "parse entities" in row.last_error
     assert [m.text for m in people.sari.messages] == ["berikutnya"]
+
+
+async def test_drain_waits_for_the_follow_ups_a_sent_hook_queues(bot, people):
+    """A sent-hook may queue more (a broadcast's final report): drain() must not return in the
+    moment between 'sent' and the hook (a flaky broadcast test showed that window)."""
+    from bot.core.delivery import DeliveryHooks
+    svc = bot.services
+
+    async def follow_up(row, message_id):
+        await asyncio.sleep(0.3)
+        await svc.outbox.send_text(people.sari.id, "laporan", kind="test_follow_up", dedupe_key="f0")
+    svc.delivery.register("test_first", DeliveryHooks(sent=follow_up))
+    await svc.outbox.send_text(people.sari.id, "pesan", kind="test_first", dedupe_key="p0")
+    await svc.delivery.drain(10)
+    assert [m.text for m in people.sari.messages] == ["pesan", "laporan"]

@@ -46,7 +46,7 @@ async def finish_registration(user) -> str:
     await user.press("Ketua")
     confirm = await user.wait_for(has("Periksa data koperasi"))
     assert "Kopkar Sejahtera &lt;Mandiri&gt; &amp; Co" in confirm.html  # user text escaped, message parsed
-    assert "Cikarang Barat" in confirm.text and "1250" in confirm.text
+    assert "Cikarang Barat" in confirm.text and "Jumlah anggota: 1.250" in confirm.text
     await user.press("Simpan")
     done = await user.wait_for(has("sudah terdaftar"))
     code = done.text.split("Kode gabung untuk pengurus lain: ")[1].split()[0]

@@ -12,6 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from storage.db import Database
+from storage.outbox import OutboxRepo
 from tests.e2e.harness import seed_cooperative
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -42,6 +43,23 @@ async def test_restart_does_not_resend(launch, api, people):
     assert len(rat_reminders_sent(api, people.sari)) == 1
 
 
+async def recorded_as_sent(database_path, fragment: str, timeout: float = 10.0) -> None:
+    """Wait until the bot process has recorded its messages containing `fragment` as sent (a
+    kill between Telegram's answer and that commit may repeat a message: at least once)."""
+    db = await Database.open(database_path)
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            rows = [r for r in await OutboxRepo(db).rows() if fragment in str(r.payload.get("text"))]
+            if rows and all(r.status == "sent" for r in rows):
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"not recorded as sent: {fragment!r}")
+    finally:
+        await db.close()
+
+
 async def test_crash_after_sending_does_not_resend_on_restart(api, people, bot_process, database_path):
     db = await Database.open(database_path)
     await seed_cooperative(db, people.sari.id, good_standing=False)
@@ -50,7 +68,8 @@ async def test_crash_after_sending_does_not_resend_on_restart(api, people, bot_p
     proc = bot_process(**env)
     await proc.start()
     await people.sari.wait_for(has("Rapat Anggota Tahunan"), timeout=15)
-    await proc.kill()  # SIGKILL: no clean shutdown
+    await recorded_as_sent(database_path, "Rapat Anggota Tahunan")
+    await proc.kill()  # SIGKILL after the send was recorded: no clean shutdown
     # The restarted bot believes it is the same moment again: the reminder is still due and in grace.
     proc = bot_process(**env)
     await proc.start()

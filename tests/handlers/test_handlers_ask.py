@@ -4,12 +4,12 @@ browses in place, forged presses change nothing. (`python -m bot kb misses` need
 process: tests/e2e/test_ask.py.)"""
 from __future__ import annotations
 
-from bot.triage.service import MAX_QUESTION
+from bot.triage.service import MAX_QUESTION, shipped_knowledge
 from storage.flows import FlowRepo
 from storage.triage import TriageRepo
 from storage.users import UserRepo
 from tests.e2e.harness import MANAGER_ID, OUTSIDER_ID, SECOND_MANAGER_ID, seed_cooperative
-from tests.factories import sticker_message
+from tests.factories import button_press, sticker_message, text_message
 from tests.handlers.chat import Person
 
 STALE = "Tombol ini sudah tidak berlaku."
@@ -40,9 +40,15 @@ async def test_confident_answer_and_terjawab_is_recorded(app, api):
     assert "<b>RAT secara daring" in answer.html and "Langkah berikutnya" in answer.text
     shown = labels(answer)
     assert shown[:3] == ["✅ Terjawab", "🙋 Tanya konsultan", "👎 Belum membantu"]
-    assert 1 <= len(shown) - 3 <= 2 and all(b.startswith("📄 ") for b in shown[3:])
+    assert shown[3] == "📖 Baca jawaban lengkap"  # the short answer comes first
+    assert 1 <= len(shown) - 4 <= 2 and all(b.startswith("📄 ") and len(b) <= 42 for b in shown[4:])
+    assert len(answer.text) < 700 and "Dasar:" not in answer.text
     row = await latest_triage(app, MANAGER_ID)
     assert (row.confident, row.shown_entry, row.cooperative_id, row.feedback) == (True, "rat-daring", coop.id, None)
+    await sari.press("📖 Baca jawaban lengkap")
+    full = last_message(sari)
+    assert full.message_id == answer.message_id and "Dasar:" in full.text and len(full.text) > len(answer.text)
+    assert "📖 Baca jawaban lengkap" not in labels(full) and labels(full)[:3] == shown[:3]
     await sari.press("✅ Terjawab")
     assert "terima kasih" in sari.answers()[-1].lower() and "Senang bisa membantu" in sari.last
     row = await latest_triage(app, MANAGER_ID)
@@ -53,10 +59,12 @@ async def test_confident_answer_and_terjawab_is_recorded(app, api):
 async def test_related_entry_opens_as_a_new_message_then_unhelpful(app, api):
     sari = await sari_with_cooperative(app, api)
     await sari.send("gmn cara rat online min?")
-    related = labels(last_message(sari))[3]
+    related = labels(last_message(sari))[4]
     await sari.press(related)
     second = last_message(sari)
-    assert related.removeprefix("📄 ") in second.text and "✅ Terjawab" in labels(second)
+    assert "✅ Terjawab" in labels(second)
+    shown_entry = (await latest_triage(app, MANAGER_ID)).shown_entry
+    assert related == "📄 " + shipped_knowledge().entry(shown_entry).short_title  # buttons: short titles
     await sari.press("👎 Belum membantu")
     assert "belum membantu" in sari.last.lower() and labels(last_message(sari)) == ["🙋 Tanya konsultan"]
     row = await latest_triage(app, MANAGER_ID)
@@ -66,7 +74,7 @@ async def test_related_entry_opens_as_a_new_message_then_unhelpful(app, api):
 async def test_off_topic_question_goes_to_a_consultant_through_the_ticket_flow(app, api):
     sari = await sari_with_cooperative(app, api)
     await sari.send("harga emas hari ini")
-    assert "Maaf" in sari.last and labels(last_message(sari)) == ["🙋 Tanya konsultan"]
+    assert "di luar hal yang ditangani" in sari.last and labels(last_message(sari)) == ["🙋 Tanya konsultan"]
     row = await latest_triage(app, MANAGER_ID)
     assert row.confident is False and row.shown_entry is None
     await sari.press("Tanya konsultan")
@@ -84,9 +92,10 @@ async def test_candidate_button_shows_that_entry_in_place(app, api):
     candidate = labels(offer)[0]
     await sari.press(candidate)
     edited = next(m for m in sari.messages() if m.message_id == offer.message_id)
-    assert edited.event == "edit" and candidate.removeprefix("📄 ") in edited.text
+    assert edited.event == "edit" and "✅ Terjawab" in labels(edited)
     row = await latest_triage(app, MANAGER_ID)
     assert row.shown_entry == row.ranked[0][0]
+    assert candidate == "📄 " + shipped_knowledge().entry(row.shown_entry).short_title
     await sari.press("✅ Terjawab")
     row = await latest_triage(app, MANAGER_ID)
     assert (row.feedback, row.answered_entry) == ("answered", row.ranked[0][0])
@@ -122,7 +131,7 @@ async def test_faq_browses_categories_and_pages_in_place(app, api):
     entry_label = next(b for b in labels(page2) if b.startswith("📄 "))
     await sari.press(entry_label)
     entry = last_message(sari)
-    assert entry_label.removeprefix("📄 ") in entry.text and entry.html.startswith("<b>")
+    assert entry.html.startswith("<b>") and "Pilih pertanyaan" not in entry.text
     await sari.press("⬅️ RAT & rapat anggota")
     assert entry_label in labels(last_message(sari)) and "halaman 2/" in sari.last
     await sari.press("🗂 Semua kategori")
@@ -174,3 +183,63 @@ async def test_erasing_personal_data_unlinks_the_questions(app, api):
     assert (await triages.get(row.id)).question == "harga emas hari ini"
     await sari.press("Tanya konsultan")  # an old button no longer acts for her
     assert sari.answers()[-1] == STALE
+
+
+# ---- issue 13: small talk, off-topic, short answers, two topics -------------------------------
+SARI = MANAGER_ID
+
+
+def sent_to(api, chat_id: int):
+    return [m for m in api.world.events if m.chat_id == chat_id and m.event == "new"]
+
+
+async def _manager(app):
+    await seed_cooperative(app.bot_data["services"].db, SARI)
+
+
+async def test_small_talk_gets_a_reply_in_the_users_language_and_no_triage_row(app, api):
+    await _manager(app)
+    for text, fragment in (("assalamualaikum", "selamat datang"), ("makasih min 🙏", "Sama-sama"),
+                           ("ok siap", "Baik"), ("good morning", "welcome")):
+        await app.process_update(text_message(app.bot, SARI, text))
+        last = sent_to(api, SARI)[-1]
+        assert fragment.lower() in last.text.lower() and last.buttons == []
+    assert await TriageRepo(app.bot_data["services"].db).for_user(SARI) == []
+
+
+async def test_off_topic_gets_scope_and_consultant_only(app, api):
+    await _manager(app)
+    await app.process_update(text_message(app.bot, SARI, "resep nasi goreng"))
+    last = sent_to(api, SARI)[-1]
+    assert "di luar hal yang ditangani Klinik Koperasi" in last.text
+    assert last.buttons == [["🙋 Tanya konsultan"]]
+    rows = await TriageRepo(app.bot_data["services"].db).for_user(SARI)
+    assert len(rows) == 1 and rows[0].shown_entry is None  # still logged: it reaches the misses list
+
+
+async def test_short_answer_first_then_the_full_one(app, api):
+    await _manager(app)
+    await app.process_update(text_message(app.bot, SARI, "rat boleh lewat zoom gk min"))
+    answer = sent_to(api, SARI)[-1]
+    entry = shipped_knowledge().entry("rat-daring")
+    assert answer.text.startswith(entry.title) and len(answer.text) <= len(entry.title) + 520
+    assert ["📖 Baca jawaban lengkap"] in answer.buttons
+    row = (await TriageRepo(app.bot_data["services"].db).for_user(SARI))[-1]
+    await app.process_update(button_press(app.bot, SARI, f"ask:f:{row.id}:rat-daring",
+                                          message_id=answer.message_id, message_text=answer.text))
+    edit = [m for m in api.world.events if m.chat_id == SARI and m.event == "edit"][-1]
+    assert "Dasar:" in edit.text and ["📖 Baca jawaban lengkap"] not in edit.buttons
+
+
+async def test_a_two_topic_question_names_both_topics_first(app, api):
+    await _manager(app)
+    question = ("Kami pengurus koperasi karyawan sebuah pabrik di Cikarang. Tahun lalu ketua kami mengundurkan "
+                "diri sebelum masa jabatannya habis dan sejak itu wakil ketua yang menjalankan tugas. Apakah kami "
+                "wajib melapor ke Dinas, dan apakah perlu akta perubahan?")
+    await app.process_update(text_message(app.bot, SARI, question))
+    last = sent_to(api, SARI)[-1]
+    knowledge = shipped_knowledge()
+    titles = {knowledge.entry(i).short_title for i in ("pengurus-pergantian", "perubahan-anggaran-dasar")}
+    assert "dua topik" in last.text and all(t in last.text for t in titles)
+    assert {b[0].removeprefix("📄 ") for b in last.buttons[:2]} == titles
+    assert last.buttons[-1] == ["🙋 Tanya konsultan"]

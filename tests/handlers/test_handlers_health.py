@@ -63,13 +63,13 @@ async def test_full_check_sehat_with_chart_history_and_erasure(app, api):
     await answer_steps(sari, SEHAT)
     result = next(m for m in sari.messages() if "Hasil cek kesehatan keuangan" in m.text)
     assert not [m for m in sari.messages() if any(b["text"] == "Lewati" for row in m.keyboard for b in row)]
-    assert "Skor: 89,40 dari 100 → Sehat" in result.text and "Permodalan: 15,00 / 15" in result.text
-    assert "Likuiditas: 7,50 / 15" in result.text and "/faq " in result.text
-    assert any(m.kind == "photo" and "89,40" in m.text for m in sari.messages())
+    assert "Skor: 89,4 dari 100 → Sehat" in result.text and "Permodalan: 15 / 15" in result.text
+    assert "Likuiditas: 7,5 / 15" in result.text and "/faq " in result.text
+    assert any(m.kind == "photo" and "Total 89,4 — Sehat" in m.text for m in sari.messages())
     checks = await coop_checks(app)
     assert [(c.kind, c.total, c.band, c.coverage) for c in checks] == [("financial", "89.40", "sehat", "100")]
     await sari.send("/riwayat")
-    assert "89,40 (Sehat)" in sari.last
+    assert "89,4 (Sehat)" in sari.last
     assert not [t for t in await staff_texts(app, api) if "Peringatan" in t]  # Sehat: no alert
     await sari.send("/hapusdata")
     await sari.press("Ya, hapus")
@@ -118,7 +118,7 @@ async def test_alert_in_staff_group_and_preventive_ticket(app, api):
     sari = Person(app, api, MANAGER_ID)
     await sari.send("/cekkesehatan")
     await answer_steps(sari, TERPURUK)
-    assert sari.said("30,40 dari 100 → Dalam Pengawasan Khusus") and "perlu perhatian" in sari.last
+    assert sari.said("30,4 dari 100 → Dalam Pengawasan Khusus") and "perlu perhatian" in sari.last
     alerts = [m for m in await staff_messages(app, api) if "Peringatan dini" in m.text]
     assert len(alerts) == 1 and "Dalam Pengawasan Khusus" in alerts[0].text
     assert f"tg://user?id={CONSULTANT_ID}" in alerts[0].html and f"tg://user?id={MANAGER_ID}" in alerts[0].html
@@ -136,7 +136,7 @@ async def test_alert_in_staff_group_and_preventive_ticket(app, api):
     assert budi.answers()[-1]  # stale
     await sari.press("Konsultasi dengan pendamping")  # the /konsultasi flow, with the result as the question
     state = await app.bot_data["services"].conversations.current(MANAGER_ID, MANAGER_ID)
-    assert "30,40" in state.data["question"]
+    assert "skor 30,4 " in state.data["question"]
     assert refused(api) == []
 
 
@@ -151,7 +151,7 @@ async def test_governance_check_for_a_non_savings_cooperative(app, api):
     for question in GOVERNANCE_QUESTIONS:
         assert step(question.number, total) in sari.last
         choice = question.choice("tidak" if question.id == "pisah_uang" else question.choices[0].id)
-        await sari.press(choice.label("id"))
+        await sari.press(choice.label_id)
     result = next(m for m in sari.messages() if "Hasil cek tata kelola" in m.text)
     assert "Tanda bahaya" in result.text and "bercampur" in result.text and "→ Dalam Pengawasan" in result.text
     assert any("bercampur" in t for t in await staff_texts(app, api))

@@ -91,7 +91,7 @@ async def test_new_manager_registers_then_a_second_manager_joins_with_the_code(a
     await sari.press("Desember")
     await sari.press("Ketua")
     confirm = sari.messages()[-1]
-    assert "Kopkar Sejahtera &lt;Mandiri&gt; &amp; Co" in confirm.html and "1250" in confirm.text
+    assert "Kopkar Sejahtera &lt;Mandiri&gt; &amp; Co" in confirm.html and "Jumlah anggota: 1.250" in confirm.text
     await sari.press("Simpan")
     code = sari.last.split("Kode gabung untuk pengurus lain: ")[1].split()[0]
     db = app.bot_data["services"].db

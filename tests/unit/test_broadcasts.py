@@ -5,7 +5,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from bot.broadcasts.service import (PROGRESS_KIND, Audience, BroadcastService, Draft, InvalidText, clean_html, rat_periods)
+from bot.broadcasts.service import PROGRESS_KIND, Audience, BroadcastService, Draft, rat_periods
+from bot.broadcasts.text import InvalidText, clean_html
 from bot.onboarding.service import new_join_code
 from bot.core.outbox import Outbox
 from bot.core.texts import Texts
@@ -47,6 +48,7 @@ def test_clean_html_keeps_telegram_formatting_and_escapes_the_rest(raw, expected
     ("<div>blok</div>", "bad_tag"),
     ('<a href="javascript:alert(1)">klik</a>', "bad_link"),
     ("<a>tanpa alamat</a>", "bad_link"),
+    ('<a href="https://a.id">x <a href="https://b.id">y</a></a>', "nested_link"),
     ("<b>  </b>", "empty"),
     ("x" * 3801, "too_long"),
 ])

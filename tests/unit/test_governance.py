@@ -23,11 +23,11 @@ def test_questionnaire_shape():
     assert sum(q.max_points for q in GOVERNANCE_QUESTIONS) == 100
     assert [q.number for q in GOVERNANCE_QUESTIONS] == list(range(1, 11))
     for q in GOVERNANCE_QUESTIONS:
-        assert q.text("id") and q.text("en") and q.advice("id") and q.faq
+        assert q.text_id and q.text_en and q.advice_id and q.faq
         for c in q.choices:
             # Choices travel in Telegram callback data (64 bytes at most).
             assert len(f"gov:{q.id}:{c.id}".encode()) <= 64
-            assert c.label("id") and c.label("en")
+            assert c.label_id and c.label_en
     assert {f.id for f in RED_FLAGS} == {
         "no_rat_two_years", "money_mixed", "deductions_not_remitted"}
     assert RED_FLAG_BAND_CAP is Band.DALAM_PENGAWASAN
@@ -87,7 +87,7 @@ def test_red_flags_cap_the_band_and_alert(question, answer, flag):
     assert [f.id for f in result.red_flags] == [flag]
     assert result.band is Band.DALAM_PENGAWASAN
     assert result.needs_alert
-    assert result.red_flags[0].text("id") and result.red_flags[0].text("en")
+    assert result.red_flags[0].text_id and result.red_flags[0].text_en
 
 
 def test_one_year_without_rat_is_not_yet_a_red_flag():

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from bot.health.scoring import (HEALTH_STEPS, TABLE, Band, band_for, check_figures, problem_question,
                         score, validate_figure)
+from bot.core.texts import Texts
 from bot.health.table import DEFAULT_PATH, TableError, load_table
 from bot.health.money import parse_money
 
@@ -177,10 +178,11 @@ def test_band_boundaries(total, band):
     assert band_for(total) is band
 
 
-def test_band_labels_and_alerts():
-    assert [b.label("id") for b in Band] == [
+def test_band_names_come_from_the_templates_and_alerts():
+    texts = Texts()
+    assert [texts.render("id", "health.band_name", code=b.value) for b in Band] == [
         "Sehat", "Cukup Sehat", "Dalam Pengawasan", "Dalam Pengawasan Khusus"]
-    assert Band.DALAM_PENGAWASAN.label("en") == "Under supervision"
+    assert texts.render("en", "health.band_name", code=Band.DALAM_PENGAWASAN.value) == "Under supervision"
     assert [b.needs_alert for b in Band] == [False, False, True, True]
 
 
@@ -260,16 +262,16 @@ def test_weakest_points_come_with_advice_and_links():
     assert [w.ratio_id for w in weak] == [
         "rasio_kas", "modal_pinjaman_berisiko", "pinjaman_anggota_rasio"]
     assert [w.lost for w in weak] == [D("7.5"), D("5.10"), D(5)]
-    assert weak[0].advice("id").startswith("Kas terlalu sedikit")
+    assert weak[0].advice_id.startswith("Kas terlalu sedikit")
     assert weak[0].faq == ("likuiditas-penarikan-simpanan",)
-    assert weak[2].advice("en").startswith("Much of the lending")
+    assert weak[2].advice_en.startswith("Much of the lending")
 
 
 def test_too_much_cash_gets_the_high_side_advice():
     # Example A: cash ratio 30% is above the best band; NPL at credit 98 is not a weak point.
     weak = score(EXAMPLE_A).weakest()
     assert [w.ratio_id for w in weak] == ["rasio_kas", "mgmt_likuiditas"]
-    assert weak[0].advice("id").startswith("Kas menganggur")
+    assert weak[0].advice_id.startswith("Kas menganggur")
 
 
 def test_steps_are_ordered_and_complete():
@@ -278,7 +280,7 @@ def test_steps_are_ordered_and_complete():
     assert HEALTH_STEPS[0].id == "total_aset"
     for step in HEALTH_STEPS:
         assert step.used_by, step.id
-        assert step.label("id") and step.label("en") and step.example and step.hint("id")
+        assert step.label_id and step.label_en and step.example and step.hint_id
     assert [s.id for s in HEALTH_STEPS if s.kind == "yesno"] == [
         "mgmt_umum", "mgmt_kelembagaan", "mgmt_permodalan", "mgmt_aktiva", "mgmt_likuiditas"]
     assert "pinjaman_bermasalah_rasio" in next(
@@ -358,7 +360,7 @@ def test_bad_loans_above_total_loans_are_caught_when_the_last_one_is_typed():
 def test_consistency_checks(step, value, so_far, code):
     assert validate_figure(step, jt(value), {k: jt(v) for k, v in so_far.items()}) == code
     if code:
-        assert problem_question(code, "id") and problem_question(code, "en")
+        assert all(problem_question(code).values())
 
 
 def test_a_check_is_reported_only_for_the_figure_just_typed():
@@ -376,7 +378,7 @@ def test_skips_and_wrong_kinds():
     assert validate_figure("mgmt_umum", D(1), {}) == "not_yes_no"
     assert validate_figure("mgmt_umum", False, {}) is None
     for code in ("negative", "not_a_number", "not_yes_no"):
-        assert problem_question(code, "id")
+        assert problem_question(code)["id"]
     with pytest.raises(KeyError):
         validate_figure("no_such_step", D(1), {})
 
@@ -484,5 +486,5 @@ def test_every_finding_links_to_existing_entries_about_that_finding():
 def test_a_too_high_cash_ratio_points_to_lending_not_to_a_shortage():
     rich = {**EXAMPLE_A, "kas_bank": EXAMPLE_A["kewajiban_lancar"] * 5}
     weak = {w.ratio_id: w for w in score(rich).weakest(10)}
-    assert "rasio_kas" in weak and "menganggur" in weak["rasio_kas"].advice("id")
+    assert "rasio_kas" in weak and "menganggur" in weak["rasio_kas"].advice_id
     assert "likuiditas-penarikan-simpanan" not in weak["rasio_kas"].faq

@@ -74,26 +74,50 @@ def test_stored_answers_round_trip_to_the_engine():
     assert hf.governance_answers({"rat": "2thn", "pisah_uang": "forged", "nope": "x"}) == {"rat": "2thn"}
 
 
-def test_result_views_in_both_languages():
-    view = hf.financial_view(hf.score_financial(stored(EXAMPLE_A)), "id")
-    assert (view["total"], view["band"], view["coverage"], view["conclusive"]) == ("89,40", "Sehat", "100", True)
-    assert view["aspects"][0] == {"name": "Permodalan", "score": "15,00", "max": "15", "complete": True,
-                                  "scored_max": "15,00"}
-    assert view["weakest"][0]["faq"] and view["weakest"][0]["advice"]
-    assert hf.financial_view(hf.score_financial(stored(EXAMPLE_A)), "en")["total"] == "89.40"
+def test_result_views_are_language_free_and_the_templates_word_them():
+    view = hf.financial_view(hf.score_financial(stored(EXAMPLE_A)))
+    assert (view["total"], view["band"], view["coverage"], view["conclusive"]) == (D("89.40"), "sehat", 100, True)
+    assert view["aspects"][0]["name"] == {"id": "Permodalan", "en": "Capital"}
+    assert view["weakest"][0]["faq"] and view["weakest"][0]["advice"]["id"]
+    texts = Texts()
+    assert "Skor: <b>89,4</b> dari 100 → <b>Sehat</b>" in texts.render("id", "health.result_financial",
+                                                                     cooperative="K", view=view)
+    assert "Score: <b>89.4</b> of 100 → <b>Healthy</b>" in texts.render("en", "health.result_financial",
+                                                                       cooperative="K", view=view)
     partial = {**stored(EXAMPLE_A), "kas_bank": None}
-    unscored = hf.financial_view(hf.score_financial(partial), "id")["unscored"]
-    assert any("Kas dan bank" in u["missing"] for u in unscored)
-    gov = hf.governance_view(hf.score_gov({"rat": "2thn"}), "id")
-    assert gov["needs_alert"] and gov["red_flags"] and gov["band"] == "Dalam Pengawasan Khusus"
+    unscored = hf.financial_view(hf.score_financial(partial))["unscored"]
+    assert any({"id": "Kas dan bank", "en": "Cash and bank"} in u["missing"] for u in unscored)
+    gov = hf.governance_view(hf.score_gov({"rat": "2thn"}))
+    assert gov["needs_alert"] and gov["red_flags"] and gov["band"] == "dalam_pengawasan_khusus"
     assert hf.faq_ids(view) == list(dict.fromkeys(f for w in view["weakest"] for f in w["faq"]))
 
 
 def test_shown_values():
-    assert hf.shown_value(hf.FINANCIAL, "total_aset", "1250000000", "id") == "Rp1.250.000.000"
-    assert hf.shown_value(hf.FINANCIAL, "mgmt_umum", True, "id") is True
-    assert hf.shown_value(hf.FINANCIAL, "total_aset", None, "id") is None
-    assert hf.shown_value(hf.GOVERNANCE, "rat", "2thn", "en") == "Two years or more without a RAT"
+    assert hf.shown_value(hf.FINANCIAL, "total_aset", "1250000000") == D("1250000000")
+    assert hf.shown_value(hf.FINANCIAL, "mgmt_umum", True) is True
+    assert hf.shown_value(hf.FINANCIAL, "total_aset", None) is None
+    assert hf.shown_value(hf.GOVERNANCE, "rat", "2thn")["en"] == "Two years or more without a RAT"
+
+
+def test_an_answer_is_echoed_as_understood():
+    texts = Texts()
+    amount = hf.shown_value(hf.FINANCIAL, "total_aset", "8500000000")
+    assert texts.render("id", "health.answered", label=hf.title(hf.FINANCIAL, "total_aset"), value=amount) \
+        .endswith("<b>Rp 8.500.000.000</b> ✓")
+    # a question keeps its own question mark: not "secara rutin?: Ya ✓"
+    echo = texts.render("id", "health.answered", label=hf.title(hf.FINANCIAL, "mgmt_kelembagaan"), value=True)
+    assert echo.endswith("secara rutin? <b>Ya</b> ✓") and "?:" not in echo
+    choice = hf.shown_value(hf.GOVERNANCE, "rat", "2thn")
+    assert texts.render("en", "health.answered", label=hf.title(hf.GOVERNANCE, "rat"), value=choice) \
+        .endswith("<b>Two years or more without a RAT</b> ✓")
+
+
+def test_governance_score_is_said_once():
+    texts = Texts()
+    full = hf.governance_view(hf.score_gov({q.id: q.choices[0].id for q in GOVERNANCE_QUESTIONS}))
+    html = texts.render("id", "health.result_governance", cooperative="K", view=full)
+    assert "dari 100 (" not in html and "poin)" not in html  # not "75,00 dari 100 (75 dari 100 poin)"
+    assert f"Skor: <b>{texts.format('id', 'decimal', full['total'], 2, trim=True)}</b> dari 100 →" in html
 
 
 def test_history_trend_against_the_previous_check_of_the_same_kind():
@@ -103,10 +127,12 @@ def test_history_trend_against_the_previous_check_of_the_same_kind():
         hf.FinishedCheck(3, "financial", "2025-03-10T20:00:00.000000Z", "62.50", "dalam_pengawasan"),
         hf.FinishedCheck(4, "financial", None, None, None),  # unfinished: not listed
     ]
-    rows = hf.history_view(checks, "id", timezone.utc)
-    assert [(r["id"], r["delta"], r["trend"]) for r in rows] == [(3, "-7,50", "down"), (2, None, None),
+    rows = hf.history_view(checks)
+    assert [(r["id"], r["delta"], r["trend"]) for r in rows] == [(3, D("-7.50"), "down"), (2, None, None),
                                                                 (1, None, None)]
-    assert rows[0]["band"] == "Dalam Pengawasan" and rows[0]["date"] == "10-03-2025"
+    html = Texts().render("id", "health.history", cooperative="K", rows=rows)
+    # 20:00 UTC on 10 March is 11 March in the clinic's zone
+    assert "• 11 Maret 2025 · Cek kesehatan keuangan: <b>62,5</b> (Dalam Pengawasan) ↓ -7,5" in html
 
 
 async def _coop(db, user_id=1001, kecamatan="Cikarang Barat"):
@@ -148,11 +174,11 @@ async def test_finish_stores_the_result_closes_the_flow_and_alerts_once(db, make
     check = await repo.create(coop.id, 1001, "financial")
     await repo.save_answers(check.id, stored(EXAMPLE_C))
     await FlowRepo(db).save(FlowState(1001, 1001, "health", "mgmt_likuiditas", {"check_id": check.id}))
-    done = await health_checks.finish(db, Outbox(db), texts, settings, check.id, 1001, "id")
-    assert done.newly and done.needs_alert and done.view["band"] == "Dalam Pengawasan Khusus"
+    done = await health_checks.finish(db, Outbox(db), texts, settings, check.id, 1001)
+    assert done.newly and done.needs_alert and done.view["band"] == "dalam_pengawasan_khusus"
     assert (await repo.get(check.id)).band == "dalam_pengawasan_khusus"
     assert await FlowRepo(db).get(1001, 1001) is None
-    again = await health_checks.finish(db, Outbox(db), texts, settings, check.id, 1001, "id")
+    again = await health_checks.finish(db, Outbox(db), texts, settings, check.id, 1001)
     assert not again.newly
     rows = await OutboxRepo(db).rows("alert")
     assert len(rows) == 1 and rows[0].dedupe_key == f"health-alert:{check.id}"
@@ -163,24 +189,24 @@ async def test_finish_stores_the_result_closes_the_flow_and_alerts_once(db, make
 
     healthy = await repo.create(coop.id, 1001, "financial")
     await repo.save_answers(healthy.id, stored(EXAMPLE_A))
-    done = await health_checks.finish(db, Outbox(db), texts, settings, healthy.id, 1001, "en")
-    assert not done.needs_alert and done.view["band"] == "Healthy"
+    done = await health_checks.finish(db, Outbox(db), texts, settings, healthy.id, 1001)
+    assert not done.needs_alert and done.view["band"] == "sehat"
     assert len(await OutboxRepo(db).rows("alert")) == 1
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_templates_render_in_both_languages(lang):
     texts = Texts("id")
-    fin = hf.financial_view(hf.score_financial({**stored(EXAMPLE_C), "kas_bank": None}), lang)
-    gov = hf.governance_view(hf.score_gov({"rat": "2thn", "pisah_uang": "tidak"}), lang)
+    fin = hf.financial_view(hf.score_financial({**stored(EXAMPLE_C), "kas_bank": None}))
+    gov = hf.governance_view(hf.score_gov({"rat": "2thn", "pisah_uang": "tidak"}))
     assert "30" in texts.render(lang, "health.result_financial", cooperative="K <&>", view=fin)
     assert "K &lt;&amp;&gt;" in texts.render(lang, "health.result_governance", cooperative="K <&>", view=gov)
     for kind in hf.KINDS:
         texts.render(lang, f"health.intro_{kind}", cooperative="K", total=3)
         texts.render(lang, "health.resume_offer", kind=kind, answered=2, total=3)
-    assert "5" in texts.render(lang, "health.ask_money", number=5, total=21, label="L", hint="H", example="E",
-                               allow_negative=True)
-    for value in (None, True, False, "Rp1"):
+    step = hf._STEP["total_aset"]
+    assert step.label_en in texts.render("en", "health.ask_money", number=5, total=21, step=step)
+    for value in (None, True, False, D("1"), {"id": "Ya", "en": "Yes"}):
         texts.render(lang, "health.answered", label="L", value=value)
     for detail in ("unknown_unit", "bad_grouping", "no_digits", ""):
         texts.render(lang, "health.not_money", detail=detail, example="Rp 1")

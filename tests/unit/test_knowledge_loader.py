@@ -88,3 +88,27 @@ def test_html_subset(text, ok):
 def test_shipped_knowledge_base_passes_check():
     assert check_knowledge_base() == []
     assert len(load_entries()) >= 50
+
+
+def test_short_title_and_short_answer_are_checked(tmp_path):
+    good = (KB / "good" / "shu-bagi.md").read_text(encoding="utf-8")
+    (tmp_path / "rat-online.md").write_text((KB / "good" / "rat-online.md").read_text(), "utf-8")
+    (tmp_path / "simpanan.md").write_text((KB / "good" / "simpanan.md").read_text(), "utf-8")
+    long_title = good.replace('short_title = "Pembagian SHU"',
+                              'short_title = "Pembagian sisa hasil usaha kepada para anggota koperasi"')
+    (tmp_path / "shu-bagi.md").write_text(long_title, "utf-8")
+    problems = check_knowledge_base(tmp_path, CATS)
+    assert any("short_title is 55 characters (limit 40)" in p for p in problems), problems
+    too_long = good.replace('short = "SHU dibagi sesuai keputusan RAT."', f'short = "{"x" * 501}"')
+    (tmp_path / "shu-bagi.md").write_text(too_long, "utf-8")
+    assert any("short is 501 characters (limit 500)" in p for p in check_knowledge_base(tmp_path, CATS))
+    missing = good.replace('short = "SHU dibagi sesuai keputusan RAT."\n', "")
+    (tmp_path / "shu-bagi.md").write_text(missing, "utf-8")
+    assert any("required field 'short'" in p for p in check_knowledge_base(tmp_path, CATS))
+
+
+def test_every_shipped_entry_has_phone_sized_title_and_answer():
+    assert check_knowledge_base() == []
+    for entry in load_entries():
+        assert 0 < len(entry.short_title) <= 40 and 0 < len(entry.short_id) <= 500, entry.id
+        assert entry.short_en and entry.short_title_en, entry.id

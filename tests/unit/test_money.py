@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.health.money import MoneyError, format_rupiah, parse_money
+from bot.core.formatting import format_money
+from bot.health.money import MoneyError, parse_money
 
 pytestmark = pytest.mark.unit
 
@@ -86,18 +87,18 @@ def test_unreadable_input_raises_with_a_reason(text, reason):
 @pytest.mark.parametrize(
     ("amount", "text"),
     [
-        ("1250000000", "Rp1.250.000.000"),
-        ("750000.5", "Rp750.000,50"),
-        ("750000.00", "Rp750.000"),
-        ("999", "Rp999"),
-        ("0", "Rp0"),
-        ("-1500", "-Rp1.500"),
-        ("0.004", "Rp0"),
-        ("1.005", "Rp1,01"),
+        ("1250000000", "Rp 1.250.000.000"),
+        ("750000.5", "Rp 750.000,50"),
+        ("750000.00", "Rp 750.000"),
+        ("999", "Rp 999"),
+        ("0", "Rp 0"),
+        ("-1500", "-Rp 1.500"),
+        ("0.004", "Rp 0"),
+        ("1.005", "Rp 1,01"),
     ],
 )
-def test_format_rupiah(amount, text):
-    assert format_rupiah(Decimal(amount)) == text
+def test_format_money(amount, text):
+    assert format_money(Decimal(amount), "id") == text
 
 
 amounts = st.decimals(min_value=Decimal("-1e15"), max_value=Decimal("1e15"), places=2,
@@ -106,7 +107,7 @@ amounts = st.decimals(min_value=Decimal("-1e15"), max_value=Decimal("1e15"), pla
 
 @given(amounts)
 def test_format_then_parse_round_trips(amount):
-    assert parse_money(format_rupiah(amount)) == amount
+    assert parse_money(format_money(amount, "id")) == amount
 
 
 @given(st.integers(min_value=0, max_value=10**15))

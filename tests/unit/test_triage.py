@@ -92,7 +92,34 @@ def test_render_entry_in_english_when_written(kb, texts):
     entry = kb.entry("rat-daring")
     html = render_entry(texts, "en", entry)
     assert html.startswith(f"<b>{escape(entry.title_en)}</b>") and "<b>Next step:</b>" in html
-    assert entry_title(entry, "en") == entry.title_en
+    assert entry_title(entry, "en") == entry.short_title_en  # buttons: the short title
+
+
+def test_short_answer_is_phone_sized_and_has_the_next_step(kb, texts):
+    for entry in kb.entries.values():
+        for lang, step in (("id", "Langkah berikutnya"), ("en", "Next step")):
+            html = render_entry(texts, lang, entry, short=True)
+            body = html.split("</b>", 1)[1]
+            assert len(body.strip()) <= 500 and step in html, (entry.id, lang)
+            assert len(entry_title(entry, lang)) <= 40
+
+
+def test_greetings_are_small_talk_and_off_topic_gets_no_candidates(kb):
+    assert kb.decide("makasih min 🙏").kind == "small_talk"
+    assert kb.decide("assalamualaikum").chat.kind == "greeting"
+    for question in ("resep nasi goreng", "cara perpanjang SIM"):
+        decision = kb.decide(question)
+        assert decision.kind == "off_topic" and decision.candidates == () and decision.entry is None
+
+
+def test_two_topic_question_offers_the_second_entry_first_among_related(kb):
+    # the issue's own example: story first, two asks at the end
+    decision = kb.decide("Kami pengurus koperasi karyawan sebuah pabrik di Cikarang. Tahun lalu ketua kami "
+                         "mengundurkan diri sebelum masa jabatannya habis dan sejak itu wakil ketua yang "
+                         "menjalankan tugas. Apakah kami wajib melapor ke Dinas, dan apakah perlu akta perubahan?")
+    shown = [decision.entry, *decision.related] if decision.entry else list(decision.candidates)
+    ids = {e.id for e in shown[:3]}
+    assert {"pengurus-pergantian", "perubahan-anggaran-dasar"} <= ids
 
 
 def test_english_user_gets_indonesian_when_no_english_answer(texts):
