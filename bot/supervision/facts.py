@@ -74,13 +74,14 @@ def rat_fact(obligations: list[Obligation], records: Records, today: date) -> Ra
     older = next((o for o in obligations if o.id == "rat_report" and o.period != str(year) and o.status == "overdue"),
                  None)
     report_status = report_due = None
+    report_year = year
     if older is not None:
-        report_status, report_due = "overdue", older.due
+        report_status, report_due, report_year = "overdue", older.due, int(older.period)
     elif report is not None:
         report_status = {"done": "reported", "overdue": "overdue"}.get(report.status, "pending")
         report_due = report.due
     return RatFact(year, status, rat.due, rat.legal_limit, records.rat_held_on.get(year), report_status, report_due,
-                   records.rat_reported_on.get(year))
+                   records.rat_reported_on.get(year), report_year, records.rat_held_on.get(report_year))
 
 
 def build_facts(inputs: dict, today: date, tz: tzinfo, rules: Rules | None = None) -> list[CoopFacts]:

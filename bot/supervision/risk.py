@@ -111,6 +111,8 @@ class RatFact:
     report_status: str | None = None  # reported | pending | overdue | None (no RAT held yet)
     report_due: date | None = None
     reported_on: date | None = None
+    report_year: int | None = None     # the financial year whose report the status is about (an
+    report_held_on: date | None = None  # older, unreported RAT comes first) and its meeting date
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,8 @@ def assess(f: CoopFacts, cfg: RiskConfig, today: date) -> Assessment:
             Evidence("obligation", None, rat.legal_limit, {"year": rat.fiscal_year, "due": rat.due}))
     if rat is not None and rat.report_status == "overdue":
         add("rat_report_missing", cfg.rat_report_missing,
-            Evidence("obligation", None, rat.report_due, {"year": rat.fiscal_year, "held_on": rat.held_on}))
+            Evidence("obligation", None, rat.report_due, {"year": rat.report_year or rat.fiscal_year,
+                                                          "held_on": rat.report_held_on or rat.held_on}))
     if len(f.curative) >= cfg.curative_min:
         add("curative_tickets", cfg.curative_weight,
             *(Evidence("ticket", tid, opened, {"number": number(tid)}) for tid, opened in f.curative))

@@ -168,6 +168,18 @@ def test_rat_report_overdue_one_month_after_the_meeting():
     assert rat_of(reported, date(2026, 5, 1)).report_status == "reported"
 
 
+def test_an_older_unreported_rat_is_the_evidence_of_its_own_year():
+    records = Records(rat_held_on={2024: date(2025, 3, 10), 2025: date(2026, 3, 20)},
+                      rat_reported_on={2025: date(2026, 4, 1)},
+                      done={("rat", "2024"), ("rat", "2025"), ("rat_report", "2025")})
+    fact = rat_of(records, date(2026, 5, 1))
+    assert (fact.report_status, fact.report_year, fact.report_held_on, fact.report_due) == (
+        "overdue", 2024, date(2025, 3, 10), date(2025, 4, 10))
+    evidence = assess(coop(rat=fact), CFG, date(2026, 5, 1)).reasons[0].evidence[0]
+    assert (evidence.detail["year"], evidence.detail["held_on"], evidence.on) == (2024, date(2025, 3, 10),
+                                                                                  date(2025, 4, 10))
+
+
 def test_red_flags_read_from_the_governance_answers():
     assert fx.red_flags({"pisah_uang": "sebagian", "rat": "tepat"}) == ("money_mixed",)
     assert fx.red_flags({"pisah_uang": "ya", "potong_gaji": "tidak", "rat": "2thn"}) == (
