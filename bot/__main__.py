@@ -83,9 +83,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import build_application
 
     app = build_application(settings)
+    stop_signals = (signal.SIGINT, signal.SIGTERM)
+    if settings.webhook_url:
+        host, port = settings.webhook_bind
+        logging.getLogger("klinik").info("starting the webhook server on %s:%s for %s", host, port,
+                                         settings.webhook_url)
+        # PTB's webhook server answers 200 only after update_queue.put, which records the
+        # update durably (bot/core/intake.py); a wrong or missing secret header gets 403.
+        try:
+            app.run_webhook(listen=host, port=port, url_path=settings.webhook_path, webhook_url=settings.webhook_url,
+                            secret_token=settings.webhook_secret.get_secret_value(),
+                            allowed_updates=Update.ALL_TYPES, stop_signals=stop_signals)
+        finally:
+            lock.release()
+        logging.getLogger("klinik").info("stopped")
+        return 0
     logging.getLogger("klinik").info("starting long polling against %s", settings.telegram_api_url)
     try:
-        app.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=(signal.SIGINT, signal.SIGTERM))
+        app.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=stop_signals)
     finally:
         lock.release()
     logging.getLogger("klinik").info("stopped")
@@ -206,7 +221,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Klinik Koperasi Telegram bot")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    p = sub.add_parser("run", help="long polling against Telegram (needs BOT_TOKEN, STAFF_CHAT_ID)")
+    p = sub.add_parser("run", help="long polling (or a webhook server, with WEBHOOK_URL) against Telegram "
+                                   "(needs BOT_TOKEN, STAFF_CHAT_ID)")
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("demo", help="the whole bot offline in this terminal (no token, no network)")
     p.add_argument("--database", help="SQLite file for the demo (default data/demo.sqlite3)")

@@ -27,6 +27,7 @@ from bot.core.clinic_bot import ClinicBot
 from bot.core.conversations import Conversations
 from bot.core.delivery import DeliveryWorker
 from bot.core.http import AiohttpRequest
+from bot.core import intake  # durable intake (issue 10)
 from bot.core.journeys import Journeys
 from bot.core.logs import log_updates
 from bot.core.outbox import Outbox
@@ -103,10 +104,12 @@ def build_application(settings: Settings, journeys: Iterable[ModuleType] = JOURN
         # the long poll holds one connection; shutdown's final getUpdates needs a second
         get_updates_request=AiohttpRequest(connection_pool_size=2),
     )
+    durable = intake.Intake()  # every update on disk before Telegram is told it arrived (issue 10)
     builder = (
         ApplicationBuilder()
         .bot(bot)
-        .concurrent_updates(PerChatUpdateProcessor())
+        .update_queue(durable.queue)
+        .concurrent_updates(durable.processor(PerChatUpdateProcessor()))
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
@@ -157,6 +160,7 @@ async def _post_init(app: Application) -> None:
         if setup is not None:
             await setup(app)
     await services.delivery.start()
+    await intake.attach(app, services.db)  # replays what a crash left unfinished (issue 10)
     await _set_command_menus(app)
 
 

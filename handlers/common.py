@@ -2,11 +2,13 @@
 staff checks, and input checks that answer politely instead of failing."""
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.core.buttons import Keyboard
@@ -57,11 +59,49 @@ async def reply(update: Update, context: Context, html: str, keyboard: Keyboard 
     parts = split_message(html)
     sent = None
     for i, part in enumerate(parts):
-        sent = await context.bot.send_message(
-            chat.id, part, message_thread_id=thread_id,
-            reply_markup=markup(keyboard) if i == len(parts) - 1 else None,
-        )
+        sent = await send_direct(update, context, chat.id, part, thread_id,
+                                 keyboard if i == len(parts) - 1 else None)
     return sent
+
+
+# A direct reply may take this long (waiting out a 429, retrying a dropped connection) before
+# it is handed to the outbox instead; the update's other work has already been committed.
+REPLY_BUDGET = 8.0
+REPLY_ATTEMPTS = 3
+
+
+async def send_direct(update: Update, context: Context, chat_id: int, html: str, thread_id: int | None = None,
+                      keyboard: Keyboard | None = None) -> Message | None:
+    """Send now; a 429 or a transient failure (dropped connection, 5xx, timeout) is waited out
+    and retried within REPLY_BUDGET, then the message goes through the outbox (returns None),
+    so a failed reply never fails the step it answers. Errors that retrying cannot fix
+    (BadRequest, Forbidden) are raised."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + REPLY_BUDGET
+    for attempt in range(1, REPLY_ATTEMPTS + 1):
+        try:
+            return await context.bot.send_message(chat_id, html, message_thread_id=thread_id,
+                                                  reply_markup=markup(keyboard))
+        except RetryAfter as exc:
+            wait, problem = _seconds(exc._retry_after) + 0.1, exc  # noqa: SLF001 (avoids PTB's deprecation path)
+        except BadRequest:
+            raise
+        except NetworkError as exc:  # includes TimedOut and 5xx; the message may or may not have arrived
+            wait, problem = 0.3 * attempt, exc
+        if attempt == REPLY_ATTEMPTS or loop.time() + wait > deadline:
+            break
+        log.info("reply to %s failed (%s); retrying in %.1fs", chat_id, problem, wait)
+        await asyncio.sleep(wait)
+    log.warning("reply to %s failed (%s); it goes through the outbox", chat_id, problem)
+    key = hashlib.sha1(f"{chat_id}:{thread_id}:{html}".encode()).hexdigest()[:16]
+    await get_services(context).outbox.send_text(
+        chat_id, html, kind="reply", keyboard=keyboard, thread_id=thread_id,
+        dedupe_key=f"reply:{update.update_id}:{key}")
+    return None
+
+
+def _seconds(value: object) -> float:
+    return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)  # type: ignore[arg-type]
 
 
 async def say(update: Update, context: Context, name: str, keyboard: Keyboard | None = None, /, **values: object) -> Message | None:

@@ -11,7 +11,7 @@ from telegram.error import TelegramError
 
 from bot.core.logs import describe
 from bot.core.services import SERVICES_KEY
-from handlers.common import Context, language_of
+from handlers.common import Context, language_of, reply
 
 log = logging.getLogger("klinik.errors")
 
@@ -24,11 +24,17 @@ async def on_error(update: object, context: Context) -> None:
     if services is None:
         return
     if isinstance(update, Update) and update.effective_chat:
+        # Only work that did not happen gets here: a direct reply that fails after the work was
+        # committed is retried or queued by handlers.common.send_direct and never raises. The
+        # message itself goes the same robust way (a 429 right now must not swallow it).
         try:
             lang_ = await language_of(context, update.effective_user.id if update.effective_user else None)
             if update.callback_query:
-                await update.callback_query.answer()
-            await context.bot.send_message(update.effective_chat.id, services.texts.render(lang_, "common.error"))
+                try:
+                    await update.callback_query.answer()
+                except TelegramError:
+                    pass
+            await reply(update, context, services.texts.render(lang_, "common.error"))
         except Exception:  # the error path must never raise
             log.warning("could not tell the user about the error", exc_info=True)
     trace = "".join(traceback.format_exception(None, context.error, context.error.__traceback__))

@@ -22,6 +22,7 @@ from bot.core.services import SERVICES_KEY, Services, get_services
 from bot.tickets.stats import compute
 from bot.triage.learn import record_ticket_answer
 from bot.triage.service import render_entry
+from bot.core.sanitize import clean_name
 from handlers.common import Context, edit_or_reply, is_consultant, is_staff_chat, label, reply, t
 from handlers.tickets_manager import incoming
 from storage.consultants import ConsultantRepo
@@ -44,7 +45,7 @@ async def _consultant(update: Update, context: Context) -> rules.Actor | None:
     user = update.effective_user
     if user is None or not is_staff_chat(update, context) or not await is_consultant(context, user.id):
         return None
-    await ConsultantRepo(get_services(context).db).upsert(user.id, user.full_name, user.username)
+    await ConsultantRepo(get_services(context).db).upsert(user.id, clean_name(user.full_name), user.username)
     return rules.Actor(user.id, is_consultant=True)
 
 

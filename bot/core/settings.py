@@ -5,9 +5,11 @@ A bad value must stop start-up with one line naming the variable (see `load_sett
 """
 from __future__ import annotations
 
+import re
 import sys
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -15,6 +17,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing import Annotated
 
 LANGUAGES = ("id", "en")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 class SettingsError(Exception):
@@ -59,6 +62,52 @@ class Settings(BaseSettings):
     # Supervision (issue 14): how often (seconds) the monthly report, the weekly pendamping
     # digest and visit follow-up reminders are checked for being due.
     supervision_tick_seconds: float = Field(default=300.0, gt=0)
+    # Webhook mode instead of long polling (issue 15): the public URL Telegram posts to, the
+    # host:port the bot's webhook server binds, and the secret Telegram sends in a header.
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0:8443"
+    webhook_secret: SecretStr | None = None
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        v = v.strip()
+        parts = urlsplit(v)
+        if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS:
+            return v
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValueError(f"must be the public https:// URL Telegram posts to "
+                             f"(plain http only for a loopback host, for tests), got {v!r}")
+        return v
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _webhook_listen(cls, v: str) -> str:
+        host, sep, port = v.strip().rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"must be host:port, such as 0.0.0.0:8443, got {v!r}")
+        return v.strip()
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is None or not v.get_secret_value().strip():
+            return None
+        raw = v.get_secret_value().strip()
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", raw):
+            raise ValueError("must be 1-256 characters A-Z, a-z, 0-9, _ or - (Telegram's rule for secret_token)")
+        return SecretStr(raw)
+
+    @property
+    def webhook_bind(self) -> tuple[str, int]:
+        host, _, port = self.webhook_listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+    @property
+    def webhook_path(self) -> str:
+        return urlsplit(self.webhook_url).path or "/" if self.webhook_url else "/"
 
     @field_validator("bot_token")
     @classmethod
@@ -202,6 +251,11 @@ class Settings(BaseSettings):
             raise SettingsError("BOT_TOKEN: missing; get one from @BotFather and put it in .env")
         if self.staff_chat_id is None:
             raise SettingsError("STAFF_CHAT_ID: missing; the staff supergroup's id, such as -1001234567890")
+        if self.webhook_url and self.webhook_secret is None:
+            raise SettingsError("WEBHOOK_SECRET: required with WEBHOOK_URL; any 1-256 characters A-Z, a-z, 0-9, _ or -")
+        if self.webhook_secret is not None and not self.webhook_url:
+            raise SettingsError("WEBHOOK_SECRET: set without WEBHOOK_URL; set both for webhook mode, "
+                                "neither for long polling")
 
 
 def _describe(error: ValidationError) -> str:

@@ -39,6 +39,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from bot.core import formatting
+from bot.core.sanitize import strip_bidi
 from bot.core.settings import LANGUAGES
 
 TELEGRAM_TEXT_LIMIT = 4096
@@ -112,7 +113,7 @@ class Texts:
 
     def render(self, lang: str, name: str, /, **values: object) -> str:
         """HTML for parse_mode=HTML: everything passed in is escaped."""
-        out = str(self._macro(lang, name)(**values)).strip()
+        out = strip_bidi(str(self._macro(lang, name)(**values))).strip()  # user text never reorders ours
         return _BLANK_RUNS.sub("\n\n", out)
 
     def plain(self, lang: str, name: str, /, **values: object) -> str:

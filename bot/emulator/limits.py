@@ -28,6 +28,10 @@ class Limits:
     global_per_second: int | None = 30
     group_per_minute: int | None = 20
     private_per_second: int | None = None
+    # One private chat: about one message a second after a short burst (Telegram answers 429
+    # beyond it): a bucket of `private_burst` messages that refills `private_rate` per second.
+    private_burst: int | None = 6
+    private_rate: float = 1.0
     enabled: bool = True
 
 
@@ -51,24 +55,52 @@ class _Window:
         self.stamps.extend([now] * count)
 
 
+class _Bucket:
+    """A token bucket: `capacity` at once, then `rate` per second."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.used = 0.0  # tokens taken and not yet refilled
+        self.at = 0.0
+
+    def _refill(self, now: float) -> None:
+        self.used = max(0.0, self.used - (now - self.at) * self.rate)
+        self.at = now
+
+    def wait_needed(self, now: float, capacity: int, count: int) -> float:
+        self._refill(now)
+        excess = self.used + count - capacity
+        return 0.0 if excess <= 1e-9 else excess / self.rate
+
+    def add(self, now: float, count: int) -> None:
+        self._refill(now)
+        self.used += count
+
+
 class RateLimiter:
     def __init__(self, limits: Callable[[], Limits], clock: Callable[[], float]) -> None:
         self._limits = limits  # read on every call, so a test may swap or change the Limits
         self._clock = clock
         self._global = _Window(1.0)
         self._chats: dict[int, _Window] = {}
+        self._bursts: dict[int, _Bucket] = {}
 
-    def _checks(self, chat_id: int | None, chat_type: str | None) -> list[tuple[_Window, int]]:
+    def _checks(self, chat_id: int | None, chat_type: str | None) -> list[tuple[_Window | _Bucket, int]]:
         limits = self._limits()
         if not limits.enabled:
             return []
-        checks: list[tuple[_Window, int]] = []
+        checks: list[tuple[_Window | _Bucket, int]] = []
         if limits.global_per_second:
             checks.append((self._global, limits.global_per_second))
         if chat_id is not None and chat_type in ("group", "supergroup") and limits.group_per_minute:
             checks.append((self._chats.setdefault(chat_id, _Window(60.0)), limits.group_per_minute))
         if chat_id is not None and chat_type == "private" and limits.private_per_second:
             checks.append((self._chats.setdefault(chat_id, _Window(1.0)), limits.private_per_second))
+        if chat_id is not None and chat_type == "private" and limits.private_burst:
+            bucket = self._bursts.get(chat_id)
+            if bucket is None or bucket.rate != limits.private_rate:
+                bucket = self._bursts[chat_id] = _Bucket(limits.private_rate)
+            checks.append((bucket, limits.private_burst))
         return checks
 
     def check(self, chat_id: int | None, chat_type: str | None, count: int = 1) -> None:
@@ -83,9 +115,17 @@ class RateLimiter:
         for window, _ in self._checks(chat_id, chat_type):
             window.add(now, count)
 
+    def forget_private_chats(self) -> None:
+        """A bot restart in a test is instant; a real one outlasts the private-chat buckets."""
+        self._bursts.clear()
+
     def reset(self) -> None:
         self._global = _Window(1.0)
         self._chats.clear()
+        self._bursts.clear()
+
+
+DROP = 0  # a Fault status: Telegram does the call, then the connection drops before the answer
 
 
 @dataclass

@@ -10,12 +10,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from . import methods_bot, methods_chats, methods_media, methods_messages
 from .calls import Call
 from .errors import GET_UPDATES_CONFLICT, NOT_FOUND, UNAUTHORIZED, WEBHOOK_ACTIVE, ApiError
-from .limits import SENDING_METHODS, Fault, Faults, Limits, RateLimiter
+from .limits import DROP, SENDING_METHODS, Fault, Faults, Limits, RateLimiter
 from .scenario import Scenario
 from .state import DEFAULT_UPDATE_TYPES, UserRecord, World
 from .validation import Params, Upload
@@ -63,6 +64,9 @@ class FakeBotApi(Scenario):
         self._closing = False
         self._last_activity = time.monotonic()
         self._fetched_update_id = 0
+        self._delivery_listeners: list = []
+        self._webhook_task: asyncio.Task | None = None
+        self.webhook_answers: list[tuple[int, int]] = []  # (update_id, HTTP status) per webhook POST
         super().__init__()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -76,11 +80,16 @@ class FakeBotApi(Scenario):
         await site.start()
         sockets = self._runner.addresses
         self.url = f"http://127.0.0.1:{sockets[0][1]}"
+        self._webhook_task = asyncio.create_task(self._push_to_webhook(), name="fake-telegram-webhook")
         return self.url
 
     async def stop(self) -> None:
         self._closing = True
         self.world.signal.notify()
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
+            await asyncio.gather(self._webhook_task, return_exceptions=True)
+            self._webhook_task = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -115,6 +124,57 @@ class FakeBotApi(Scenario):
         `chat_id`, fail with `status` like Telegram does (429 with retry_after, 502 as an HTML
         Bad Gateway page, others with a JSON error)."""
         self.faults.add(Fault(method.lower(), status, retry_after, times, chat_id, description))
+
+    def drop_responses(self, method: str, times: int = 1, chat_id: int | str | None = None) -> None:
+        """The next `times` calls of `method` are carried out, but the connection drops before
+        the answer reaches the bot (it sees a network error; the message did arrive)."""
+        self.faults.add(Fault(method.lower(), DROP, None, times, chat_id, None))
+
+    def on_delivered(self, listener) -> None:
+        """Call `listener(updates)` at the moment getUpdates hands the bot a batch of updates,
+        or the webhook answered 200 for one (a list of one)."""
+        self._delivery_listeners.append(listener)
+
+    def _delivered(self, batch: list[dict]) -> None:
+        for listener in list(self._delivery_listeners):
+            listener(batch)
+
+    async def post_webhook(self, update: dict, secret: str | None) -> int:
+        """POST one update to the bot's webhook as Telegram does, with `secret` as the secret-token
+        header (None: no header); returns the HTTP status."""
+        headers = {"Content-Type": "application/json"}
+        if secret is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        timeout = aiohttp.ClientTimeout(total=10)
+        async with aiohttp.ClientSession(timeout=timeout) as http:
+            async with http.post(self.world.webhook_url, data=json.dumps(update), headers=headers) as response:
+                await response.read()
+                return response.status
+
+    async def _push_to_webhook(self) -> None:
+        """While a webhook is set, deliver queued updates to it one by one, like Telegram: an
+        update leaves the queue only when the webhook answered 2xx; otherwise it is retried."""
+        world = self.world
+        while not self._closing:
+            try:
+                await world.signal.wait_until(lambda: (world.webhook_url and world.updates) or self._closing, 3600)
+            except TimeoutError:
+                continue
+            if self._closing:
+                return
+            update = world.updates[0]
+            try:
+                status = await self.post_webhook(update, world.webhook_secret or None)
+            except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+                status = 0
+            self.webhook_answers.append((update["update_id"], status))
+            if 200 <= status < 300:
+                if world.updates and world.updates[0] is update:
+                    world.updates.pop(0)
+                self._fetched_update_id = max(self._fetched_update_id, update["update_id"])
+                self._delivered([update])
+            else:
+                await asyncio.sleep(0.2)
 
     def rejected(self) -> list[RecordedRequest]:
         return [r for r in self.requests if not r.ok]
@@ -178,6 +238,11 @@ class FakeBotApi(Scenario):
         if name != "getUpdates":  # an idle bot long-polls forever; that is not activity
             self._last_activity = time.monotonic()
         status, body, content_type, error = await self._call(name, function, params)
+        if status == DROP:  # done, but the bot never hears so
+            self.requests.append(RecordedRequest(name, params.loggable(), 200, "response dropped", self.now()))
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=200, body=body, content_type=content_type)
         if request.transport is None or request.transport.is_closing():
             # The client gave up (a long poll cancelled on shutdown): nobody sees this answer.
             return web.Response(status=status, body=body, content_type=content_type)
@@ -193,7 +258,8 @@ class FakeBotApi(Scenario):
         key = name.lower()
         chat_id = params.raw("chat_id")
         fault = self.faults.take(key, chat_id)
-        if fault is not None:
+        drop = fault is not None and fault.status == DROP
+        if fault is not None and not drop:
             status, body, content_type = fault.response()
             described = json.loads(body).get("description") if content_type == "application/json" else "Bad Gateway"
             return status, body, content_type, ApiError(status, described, fault.retry_after)
@@ -209,7 +275,7 @@ class FakeBotApi(Scenario):
         except ApiError as error:
             return error.status, error.body(), "application/json", error
         body = json.dumps({"ok": True, "result": result}, ensure_ascii=False).encode()
-        return 200, body, "application/json", None
+        return (DROP if drop else 200), body, "application/json", None
 
     def _flood_scope(self, key: str, params: Params) -> tuple[int | None, str | None, int] | None:
         if key not in SENDING_METHODS:
@@ -265,6 +331,7 @@ class FakeBotApi(Scenario):
         if batch:
             self._last_activity = time.monotonic()  # the bot now has work to do
             self._fetched_update_id = max(self._fetched_update_id, batch[-1]["update_id"])
+            self._delivered(batch)
         return batch
 
 

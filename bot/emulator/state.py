@@ -247,6 +247,7 @@ class World:
         self.descriptions: dict[str, str] = {}
         self.menu_buttons: dict[int | None, dict] = {}
         self.webhook_url = ""
+        self.webhook_secret = ""  # setWebhook's secret_token, sent as X-Telegram-Bot-Api-Secret-Token
         self._counter = 0
 
     def now(self) -> int:

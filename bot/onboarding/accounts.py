@@ -10,6 +10,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from bot.onboarding import service as reg
+from bot.core.sanitize import clean_name
 from storage.cooperatives import Cooperative, CooperativeRepo, Manager
 from storage.db import Database
 from storage.flows import FlowRepo
@@ -58,7 +59,7 @@ class Accounts:
         await UserRepo(self.db).set_language(user_id, language)
 
     async def consent(self, user_id: int, full_name: str, username: str | None) -> None:
-        await UserRepo(self.db).grant_consent(user_id, reg.CONSENT_VERSION, full_name, username)
+        await UserRepo(self.db).grant_consent(user_id, reg.CONSENT_VERSION, clean_name(full_name), username)  # issue 10.4
 
     async def blocked(self, user_id: int) -> None:
         """The user blocked the bot: kept, marked inactive (no more messages are queued)."""

@@ -11,6 +11,7 @@ from datetime import date
 
 from bot.core.when import parse_date
 from bot.core.domain import COOPERATIVE_KINDS, INDUSTRIAL_ESTATES, KECAMATAN, MANAGER_ROLES
+from bot.core.sanitize import strip_bidi
 
 CONSENT_VERSION = "2026-11"
 JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on a shop floor
@@ -65,7 +66,7 @@ def progress(data: dict, step: str) -> tuple[int, int]:
 
 
 def parse_text_answer(step: str, text: str, today: date | None = None) -> object | Invalid:
-    text = text.strip()
+    text = strip_bidi(text).strip()  # names are shown to staff and in topic names (issue 10.4)
     if step == "nik_certificate_date":
         today = today or date.today()
         day = parse_date(text, today)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.office_hours import OfficeHours
+from bot.core.sanitize import strip_bidi
 
 SERVICES = ("preventif", "kuratif")
 CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -178,7 +179,7 @@ def age_hours(created_at: datetime, now: datetime) -> float:
 
 def topic_name(ticket_id: int, service_label: str, cooperative_name: str, limit: int = 128) -> str:
     """Number, service and cooperative only: no phone numbers or Telegram ids in topic names."""
-    cooperative_name = _LONG_DIGITS.sub("…", cooperative_name)
+    cooperative_name = _LONG_DIGITS.sub("…", strip_bidi(cooperative_name))  # issue 10.4
     name = f"{number(ticket_id)} · {service_label} · {cooperative_name}"
     name = re.sub(r"\s+", " ", name).strip()
     return name if len(name) <= limit else name[: limit - 1] + "…"

@@ -78,6 +78,7 @@ class BotHarness:
 @asynccontextmanager
 async def bot_in_process(api: FakeBotApi, database_path: Path, **overrides: object) -> AsyncIterator[BotHarness]:
     settings = settings_for(api, database_path, **overrides)
+    api.limiter.forget_private_chats()  # a restart here takes no time; a real one outlasts the buckets
     async with running_application(settings) as app:
         yield BotHarness(app, api, settings)
 
@@ -99,8 +100,12 @@ class BotProcess:
         env.update({k: str(v) for k, v in self.env_overrides.items()})
         return env
 
+    def _listening(self) -> int:
+        """Long polls begun (a poll returns much later) plus setWebhook calls (webhook mode)."""
+        return self.api.polls_started + len(self.api.calls("setWebhook"))
+
     async def start(self, ready_timeout: float = 30.0) -> None:
-        polls_before = self.api.polls_started  # a poll begun means polling started (it returns much later)
+        polls_before = self._listening()
         self.log_path = self.database_path.with_suffix(f".{len(self.api.calls('getMe'))}.log")
         log = open(self.log_path, "wb")
         self.proc = await asyncio.create_subprocess_exec(
@@ -109,7 +114,7 @@ class BotProcess:
         log.close()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + ready_timeout
-        while self.api.polls_started <= polls_before:
+        while self._listening() <= polls_before:
             if self.proc.returncode is not None or loop.time() > deadline:
                 raise RuntimeError(f"bot process did not start polling:\n{self.log()}")
             await asyncio.sleep(0.05)

@@ -33,3 +33,28 @@ async def test_spacing_and_first_come_first_served():
     assert [i for i, _ in order] == [0, 1, 2, 3]
     gaps = [b - a for (_, a), (_, b) in zip(order, order[1:])]
     assert all(g >= 0.099 for g in gaps)
+
+
+async def test_private_chats_are_paced_each_on_its_own():
+    """Issue 10.3: a private chat gets a short burst, then about one message a second; another
+    chat is not held back by it, and calls that send nothing are never paced."""
+    from bot.core.ratelimit import TelegramFloodLimiter
+
+    limiter = TelegramFloodLimiter()
+    limiter.PRIVATE = (3, 5.0)  # a burst of 3, then 5 a second (the real one: 5, then 0.9 a second)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    stamps: dict[int, list[float]] = {1001: [], 1002: []}
+
+    async def send(chat_id: int) -> None:
+        async def call() -> None:
+            stamps[chat_id].append(loop.time() - start)
+        await limiter.process_request(call, (), {}, "sendMessage", {"chat_id": chat_id}, None)
+
+    for _ in range(5):
+        await send(1001)
+    await send(1002)
+    await limiter.process_request(lambda: asyncio.sleep(0), (), {}, "getChatMember", {"chat_id": 1001}, None)
+    assert all(s < 0.1 for s in stamps[1001][:3])                 # the burst goes at once
+    assert 0.18 <= stamps[1001][3] < 0.3 and 0.38 <= stamps[1001][4] < 0.5  # then the rate
+    assert stamps[1002][0] - stamps[1001][4] < 0.1                 # the other chat did not wait
