@@ -40,11 +40,12 @@ from bot.health.checks import HealthChecks
 from bot.onboarding.accounts import Accounts
 from bot.ops.service import OpsService
 from bot.privacy.service import Privacy
+from bot.supervision.service import SupervisionService
 from bot.triage.desk import Desk
 from bot.triage.service import shipped_knowledge
 from bot.tickets.service import TicketService
 from handlers import (admin, ask, broadcasts, fair_share, health, meetings, membership, onboarding, privacy,
-                      profile, reminders, router, staff, tickets_manager, tickets_staff)
+                      profile, reminders, router, staff, supervision, tickets_manager, tickets_staff)
 from handlers.errors import on_error
 from storage.db import Database
 
@@ -57,6 +58,7 @@ JOURNEYS_KEY = "journeys"
 JOURNEYS: tuple[ModuleType, ...] = (
     membership, onboarding, profile, privacy, staff,
     tickets_manager, tickets_staff, ask, reminders, meetings, broadcasts, health, admin,
+    supervision,
     fair_share,  # issue 16: the polite brake (a group -2 counter) and the guessing limits
     router,
 )
@@ -145,6 +147,7 @@ async def build_services(settings: Settings, bot: Bot, journeys: Journeys) -> Se
     clock = Clock(settings.clock_start)
     tz = settings.tz
     knowledge = await asyncio.to_thread(shipped_knowledge)  # about half a second, once per process
+    tickets = TicketService(db, outbox, texts, settings)
     return Services(
         settings=settings, db=db, texts=texts, outbox=outbox, delivery=worker, journeys=journeys, clock=clock,
         conversations=Conversations(db), accounts=Accounts(db, settings.default_language),
@@ -159,7 +162,8 @@ async def build_services(settings: Settings, bot: Bot, journeys: Journeys) -> Se
                                     today=lambda: datetime.now(tz).date()),
         health=HealthChecks(db, outbox, texts, settings),
         ops=OpsService(settings, db, outbox, texts),
-        tickets=TicketService(db, outbox, texts, settings),
+        tickets=tickets,
+        supervision=SupervisionService(db, outbox, texts, settings, clock, tickets=tickets),
         brake=Brake(settings.brake_messages_per_minute),
     )
 
