@@ -289,6 +289,9 @@ class TicketRepo:
                                      (user_id, now))
         return (row[0], row[1]) if row else None
 
+    async def clear_route(self, user_id: int) -> None:
+        await self.db.execute("DELETE FROM ticket_routes WHERE user_id = ?", (user_id,))
+
     async def set_route(self, user_id: int, choice: str, ticket_id: int | None, until: str) -> None:
         await self.db.execute(
             "INSERT INTO ticket_routes (user_id, choice, ticket_id, until) VALUES (?, ?, ?, ?) "

@@ -294,6 +294,7 @@ class TicketService(TicketReads):
             if changes:
                 await repo.update(ticket.id, **changes)
                 await self.refresh_card(ticket.id, tx)
+            await repo.clear_route(ticket.manager_user_id)  # the answer starts a live exchange (route())
             lang = await self.manager_lang(ticket.manager_user_id, tx)
             name, clinic = signer_name(self.settings, signer), self.settings.consultant_signature == "clinic"
 
