@@ -286,9 +286,12 @@ async def on_pick_message(update: Update, context: Context, state: FlowState) ->
     msg = incoming(update.effective_message)
     if any(m["message_id"] == msg.message_id for m in messages):
         return  # a retried update
+    album_seen = bool(msg.media_group_id) and any(m.get("media_group_id") == msg.media_group_id for m in messages)
     messages.append(msg.as_dict())
     await save_flow(context, state)
-    await say(update, context, "tickets.kept_pending", count=len(messages))
+    if not album_seen:  # an album is acknowledged once
+        count = len({m.get("media_group_id") or f"m{m['message_id']}" for m in messages})
+        await say(update, context, "tickets.kept_pending", count=count)
 
 
 async def _pending(update: Update, context: Context) -> list[service.Incoming] | None:
