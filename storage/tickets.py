@@ -291,6 +291,7 @@ class TicketRepo:
 
     async def clear_route(self, user_id: int) -> None:
         await self.db.execute("DELETE FROM ticket_routes WHERE user_id = ?", (user_id,))
+        await self.db.execute("DELETE FROM ticket_manager_messages WHERE chat_id = ?", (user_id,))
 
     async def set_route(self, user_id: int, choice: str, ticket_id: int | None, until: str) -> None:
         await self.db.execute(
