@@ -1,0 +1,28 @@
+"""Findings of a QA pass through the demo as a manager, a consultant and an admin: each test
+failed before its fix."""
+from __future__ import annotations
+
+from tests.e2e.harness import CONSULTANT_ID, MANAGER_ID, STAFF_CHAT_ID, seed_cooperative
+from tests.handlers.chat import Person
+
+
+async def sari_with_ticket(app, api) -> tuple[Person, Person]:
+    svc = app.bot_data["services"]
+    await seed_cooperative(svc.db, MANAGER_ID)
+    sari = Person(app, api, MANAGER_ID)
+    await sari.send("/konsultasi")
+    await sari.press("Preventif")
+    await sari.press("Kepatuhan")
+    await sari.send("Kami mau mengubah Anggaran Dasar soal simpanan wajib, bagaimana prosedurnya?")
+    await sari.press("Kirim tiket")
+    await svc.delivery.drain(10)
+    return sari, Person(app, api, CONSULTANT_ID, "Budi").in_group(STAFF_CHAT_ID)
+
+
+async def test_ticket_history_names_events_in_words_not_codes(app, api):
+    sari, budi = await sari_with_ticket(app, api)
+    await budi.press("Ambil")
+    await budi.send("/tiket 1")
+    history = budi.last.split("Riwayat", 1)[1]
+    assert "opened" not in history and "claim" not in history
+    assert "tiket dibuka" in history and "diambil" in history
