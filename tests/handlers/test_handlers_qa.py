@@ -2,7 +2,7 @@
 failed before its fix."""
 from __future__ import annotations
 
-from tests.e2e.harness import CONSULTANT_ID, MANAGER_ID, STAFF_CHAT_ID, seed_cooperative
+from tests.e2e.harness import ADMIN_ID, CONSULTANT_ID, MANAGER_ID, STAFF_CHAT_ID, seed_cooperative
 from tests.handlers.chat import Person
 
 
@@ -26,3 +26,16 @@ async def test_ticket_history_names_events_in_words_not_codes(app, api):
     history = budi.last.split("Riwayat", 1)[1]
     assert "opened" not in history and "claim" not in history
     assert "tiket dibuka" in history and "diambil" in history
+
+
+async def test_response_buttons_on_the_broadcast_preview_say_preview_not_stale(app, api):
+    await seed_cooperative(app.bot_data["services"].db, MANAGER_ID)
+    rina = Person(app, api, ADMIN_ID, "Rina")
+    await rina.send("/siaran")
+    await rina.send("Yth. pengurus, RAT tahun buku 2025 mohon segera dilaporkan lewat ODS.")
+    await rina.press("Semua koperasi")
+    await rina.press("Tombol jawaban")
+    preview = next(m for m in rina.messages() if m.keyboard and m.keyboard[0][0]["text"] == "✅ Hadir")
+    await rina.press_data(preview.keyboard[0][0]["callback_data"], preview.message_id, preview.text)
+    assert rina.answers()[-1] != "Tombol ini sudah tidak berlaku."
+    assert "pratinjau" in rina.answers()[-1].lower()
