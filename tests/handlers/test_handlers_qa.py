@@ -39,3 +39,12 @@ async def test_response_buttons_on_the_broadcast_preview_say_preview_not_stale(a
     await rina.press_data(preview.keyboard[0][0]["callback_data"], preview.message_id, preview.text)
     assert rina.answers()[-1] != "Tombol ini sudah tidak berlaku."
     assert "pratinjau" in rina.answers()[-1].lower()
+
+
+async def test_rat_deadline_short_answer_gives_both_dates_it_announces(app, api):
+    await seed_cooperative(app.bot_data["services"].db, MANAGER_ID)
+    sari = Person(app, api, MANAGER_ID)
+    await sari.send("kapan batas waktu RAT?")
+    answer = sari.last
+    assert "Ada dua patokan" in answer and "Baca jawaban lengkap" in str(sari.messages()[-1].keyboard)
+    assert "6 bulan" in answer and "31 Maret" in answer  # the legal limit and the ministry's target
