@@ -48,3 +48,10 @@ async def test_rat_deadline_short_answer_gives_both_dates_it_announces(app, api)
     answer = sari.last
     assert "Ada dua patokan" in answer and "Baca jawaban lengkap" in str(sari.messages()[-1].keyboard)
     assert "6 bulan" in answer and "31 Maret" in answer  # the legal limit and the ministry's target
+
+
+async def test_profile_without_nik_says_so_in_words_not_a_dash(app, api):
+    await seed_cooperative(app.bot_data["services"].db, MANAGER_ID)  # registered without a NIK
+    sari = Person(app, api, MANAGER_ID)
+    await sari.send("/profil")
+    assert "NIK: belum ada" in sari.last and "NIK: -" not in sari.last
