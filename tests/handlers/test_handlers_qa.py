@@ -55,3 +55,23 @@ async def test_profile_without_nik_says_so_in_words_not_a_dash(app, api):
     sari = Person(app, api, MANAGER_ID)
     await sari.send("/profil")
     assert "NIK: belum ada" in sari.last and "NIK: -" not in sari.last
+
+
+async def test_a_case_told_in_several_long_messages_still_reaches_the_staff_group(app, api):
+    """The card carried the whole joined description: over Telegram's 4096 characters it was
+    refused ("message is too long") and the consultants never saw the ticket."""
+    svc = app.bot_data["services"]
+    await seed_cooperative(svc.db, MANAGER_ID)
+    sari = Person(app, api, MANAGER_ID)
+    await sari.send("/konsultasi")
+    await sari.press("Kuratif")
+    await sari.press("Lainnya")
+    for part in range(3):
+        await sari.send(f"Bagian {part + 1}: " + "pinjaman anggota macet sejak pabrik tutup sebagian. " * 30)
+    await sari.press("Kirim tiket")
+    await svc.delivery.drain(10)
+    group = Person(app, api, CONSULTANT_ID, "Budi").in_group(STAFF_CHAT_ID)
+    card = next(m for m in group.messages() if "Tiket #0001" in m.text)
+    assert len(card.text) <= 4096 and "Bagian 1" in card.text and "/tiket 1" in card.text
+    await group.send("/tiket 1")
+    assert "Bagian 3" in "".join(m.text for m in group.messages())  # the whole text is one command away
