@@ -75,3 +75,10 @@ async def test_a_case_told_in_several_long_messages_still_reaches_the_staff_grou
     assert len(card.text) <= 4096 and "Bagian 1" in card.text and "/tiket 1" in card.text
     await group.send("/tiket 1")
     assert "Bagian 3" in "".join(m.text for m in group.messages())  # the whole text is one command away
+
+
+async def test_overlong_broadcast_text_counts_characters_like_every_other_number(app, api):
+    rina = Person(app, api, ADMIN_ID, "Rina")
+    await rina.send("/siaran")
+    await rina.send("x" * 3900)
+    assert "(3.900 karakter)" in rina.last and "paling banyak 3.800" in rina.last
