@@ -82,3 +82,13 @@ async def test_overlong_broadcast_text_counts_characters_like_every_other_number
     await rina.send("/siaran")
     await rina.send("x" * 3900)
     assert "(3.900 karakter)" in rina.last and "paling banyak 3.800" in rina.last
+
+
+async def test_overlong_answer_to_a_one_answer_step_is_not_told_to_split_it(app, api):
+    """'...atau kirim dalam beberapa pesan': the next message would be taken as the next step's answer."""
+    await seed_cooperative(app.bot_data["services"].db, MANAGER_ID)
+    sari = Person(app, api, MANAGER_ID)
+    await sari.send("/rapat")
+    await sari.press("Rapat pengurus")
+    await sari.send("besok jam 9 " + "pagi " * 100)
+    assert "terlalu panjang" in sari.last and "beberapa pesan" not in sari.last
