@@ -92,3 +92,17 @@ async def test_overlong_answer_to_a_one_answer_step_is_not_told_to_split_it(app,
     await sari.press("Rapat pengurus")
     await sari.send("besok jam 9 " + "pagi " * 100)
     assert "terlalu panjang" in sari.last and "beberapa pesan" not in sari.last
+
+
+async def test_english_ticket_flow_counts_messages_in_proper_english(app, api):
+    await seed_cooperative(app.bot_data["services"].db, MANAGER_ID)
+    sari = Person(app, api, MANAGER_ID)
+    await sari.send("/bahasa")
+    await sari.press("English")
+    await sari.send("/konsultasi")
+    await sari.press("Curative")
+    await sari.press("Bad loans")
+    await sari.send("Our treasurer disappeared with the savings money")
+    assert "Noted (1 message)." in sari.last
+    await sari.send("It was about Rp 200 million")
+    assert "Noted (2 messages)." in sari.last
