@@ -106,3 +106,9 @@ async def test_english_ticket_flow_counts_messages_in_proper_english(app, api):
     assert "Noted (1 message)." in sari.last
     await sari.send("It was about Rp 200 million")
     assert "Noted (2 messages)." in sari.last
+
+
+async def test_statistics_without_ratings_say_none_yet(app, api):
+    sari, budi = await sari_with_ticket(app, api)
+    await budi.send("/statistik")
+    assert "Nilai rata-rata: belum ada" in budi.last
