@@ -112,3 +112,20 @@ async def test_statistics_without_ratings_say_none_yet(app, api):
     sari, budi = await sari_with_ticket(app, api)
     await budi.send("/statistik")
     assert "Nilai rata-rata: belum ada" in budi.last
+
+
+async def test_a_button_of_the_paused_health_check_does_not_hijack_the_governance_check(app, api):
+    """Starting /cektatakelola pauses /cekkesehatan; its old [Lewati] still answered the health
+    check, took the buttons off the governance question and switched the flow back unasked."""
+    await seed_cooperative(app.bot_data["services"].db, MANAGER_ID)
+    sari = Person(app, api, MANAGER_ID)
+    await sari.send("/cekkesehatan")
+    health_step = next(m for m in sari.messages() if "Total aset" in m.text)
+    await sari.send("/cektatakelola")
+    governance_step = sari.messages()[-1]
+    assert governance_step.keyboard
+    skip = next(b for row in health_step.keyboard for b in row if b["text"] == "Lewati")
+    await sari.press_data(skip["callback_data"], health_step.message_id, health_step.text)
+    assert sari.answers()[-1]  # told the button is no longer current
+    assert next(m for m in sari.messages() if m.message_id == governance_step.message_id).keyboard
+    assert not sari.said("Langkah 2 dari 21")
