@@ -41,6 +41,7 @@ from bot.ops.service import OpsService
 from bot.privacy.service import Privacy
 from bot.triage.desk import Desk
 from bot.triage.service import shipped_knowledge
+from bot.tickets.service import TicketService
 from handlers import (admin, ask, broadcasts, health, meetings, membership, onboarding, privacy, profile,
                       reminders, router, staff, tickets_manager, tickets_staff)
 from handlers.errors import on_error
@@ -146,6 +147,7 @@ async def build_services(settings: Settings, bot: Bot, journeys: Journeys) -> Se
                                     today=lambda: datetime.now(tz).date()),
         health=HealthChecks(db, outbox, texts, settings),
         ops=OpsService(settings, db, outbox, texts),
+        tickets=TicketService(db, outbox, texts, settings),
     )
 
 

@@ -1,5 +1,6 @@
 """One error handler: log with the update's context first, answer the user briefly and
-politely (never a traceback), tell the office's admins in chunks under Telegram's limit."""
+politely (never a traceback), report it to the office (bot/core/reports.py: the staff group and
+the admins who started the bot, once an hour per error)."""
 from __future__ import annotations
 
 import json
@@ -7,9 +8,9 @@ import logging
 import traceback
 
 from telegram import Update
-from telegram.error import TelegramError
 
 from bot.core.logs import describe
+from bot.core.reports import ErrorReports
 from bot.core.services import SERVICES_KEY
 from handlers.common import Context, language_of, reply
 
@@ -38,12 +39,10 @@ async def on_error(update: object, context: Context) -> None:
         except Exception:  # the error path must never raise
             log.warning("could not tell the user about the error", exc_info=True)
     trace = "".join(traceback.format_exception(None, context.error, context.error.__traceback__))
-    text = services.texts.render("en", "common.error_report", error=str(context.error)[:300], trace=trace[-3000:])
-    for admin_id in services.settings.admin_ids:
-        try:
-            await context.bot.send_message(admin_id, text)
-        except TelegramError:
-            pass
+    try:  # to the staff group and the admins who started the bot, once an hour per error
+        await ErrorReports(services.db, services.outbox, services.texts, services.settings).report(context.error, trace)
+    except Exception:  # the error path must never raise
+        log.warning("could not queue the error report", exc_info=True)
 
 
 def _summary(update: object) -> str:

@@ -4,20 +4,17 @@ describe in one or more messages, send), later messages to the open ticket, /tik
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 
 from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.tickets import rules
-from bot.tickets import service
-from bot.core.buttons import Button, callback, grid
+from bot.core.buttons import Button, callback, grid, parse_callback
 from bot.core.services import get_services
+from bot.tickets import rules, service
+from bot.tickets.service import TicketService
 from handlers.common import Context, edit_or_reply, label, lang, reply, say, t, text_input
 from handlers.flows import current_flow, end_flow, flow, save_flow, start_flow
-from storage.cooperatives import CooperativeRepo
 from storage.flows import FlowState
-from storage.tickets import TicketRepo
 
 log = logging.getLogger(__name__)
 FLOW, PICK, COMMENT = "ticket", "ticket_pick", "ticket_comment"
@@ -37,9 +34,12 @@ def incoming(message: Message) -> service.Incoming:
                             kind, text, html, message.media_group_id)
 
 
+def tickets(context: Context) -> TicketService:
+    return get_services(context).tickets
+
+
 async def _actor(context: Context, user_id: int) -> rules.Actor:
-    coop = await CooperativeRepo(get_services(context).db).cooperative_of(user_id)
-    return rules.Actor(user_id, cooperative_id=coop.id if coop else None)
+    return await tickets(context).manager(user_id)
 
 
 async def _denied(update: Update, context: Context, exc: rules.NotAllowed) -> None:
@@ -56,7 +56,7 @@ async def begin_ticket(update: Update, context: Context, question: str | None = 
                        triage_id: int | None = None) -> None:
     """Start the /konsultasi flow, optionally with the question already written (FAQ triage)."""
     user = update.effective_user
-    if await CooperativeRepo(get_services(context).db).cooperative_of(user.id) is None:
+    if await tickets(context).cooperative_of(user.id) is None:
         await say(update, context, "tickets.need_cooperative")
         return
     await start_flow(update, context, FLOW, "service", {"question": (question or "").strip(), "triage_id": triage_id,
@@ -100,15 +100,14 @@ async def on_flow_message(update: Update, context: Context, state: FlowState) ->
 
 async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
-    parts = query.data.split(":")
-    action = parts[1] if len(parts) > 1 else ""
+    data = parse_callback(query.data)
     handler = {"svc": _on_service, "cat": _on_category, "send": _on_send, "cancel": _on_cancel,
                "pick": _on_pick, "close": _on_close, "reopen": _on_reopen, "rate": _on_rate,
-               "skip": _on_skip}.get(action)
+               "skip": _on_skip}.get(data.action if data else "")
     if handler is None:
         await query.answer()
         return
-    await handler(update, context, parts[2:])
+    await handler(update, context, list(data.args))
 
 
 async def _flow_at(update: Update, context: Context, name: str, step: str | None = None) -> FlowState | None:
@@ -157,7 +156,7 @@ async def _on_send(update: Update, context: Context, args: list[str]) -> None:
     if not question and not messages:
         await say(update, context, "tickets.need_description")
         return
-    coop = await CooperativeRepo(svc.db).cooperative_of(user.id)
+    coop = await svc.tickets.cooperative_of(user.id)
     if coop is None:
         await end_flow(update, context)
         await say(update, context, "tickets.need_cooperative")
@@ -168,12 +167,12 @@ async def _on_send(update: Update, context: Context, args: list[str]) -> None:
             suggestions = [(m.id, m.title) for m in svc.knowledge.matcher.ask(question, k=3).matches]
         except Exception:  # suggestions are a help for consultants, never a reason to lose a ticket
             log.exception("matcher failed on a ticket question")
-    ticket = await service.open_ticket(
-        svc.db, svc.outbox, svc.texts, svc.settings, cooperative_id=coop.id, manager_user_id=user.id,
+    ticket = await svc.tickets.open(
+        cooperative_id=coop.id, manager_user_id=user.id,
         service=state.data["service"], category=state.data["category"], question=question or NO_TEXT,
         source="triage" if state.data.get("triage_id") else "konsultasi", triage_id=state.data.get("triage_id"),
         suggestions=suggestions, messages=messages, conversation=(state.chat_id, state.user_id))
-    exp = rules.expectation(datetime.now(timezone.utc), svc.settings.ticket_sla_office_hours, service.office(svc.settings))
+    exp = svc.tickets.expectation()
     await edit_or_reply(update, context, t(context, await lang(update, context), "tickets.opened",
                                            number=rules.number(ticket.id), exp=exp))
 
@@ -189,7 +188,7 @@ async def _on_cancel(update: Update, context: Context, args: list[str]) -> None:
 async def on_private_message(update: Update, context: Context) -> bool:
     """PRIVATE_FALLBACK: a manager's message while a ticket of theirs is open goes to it."""
     user = update.effective_user
-    open_tickets = await TicketRepo(get_services(context).db).open_of_manager(user.id)
+    open_tickets = await tickets(context).open_of_manager(user.id)
     if not open_tickets:
         return False
     msg = incoming(update.effective_message)
@@ -205,14 +204,13 @@ async def on_private_message(update: Update, context: Context) -> bool:
 
 
 async def _relay(update: Update, context: Context, ticket_id: int, messages: list[service.Incoming]) -> None:
-    svc = get_services(context)
+    desk = tickets(context)
     actor = await _actor(context, update.effective_user.id)
-    repo = TicketRepo(svc.db)
     acknowledge = False
     for msg in messages:
-        album_seen = bool(msg.media_group_id) and await repo.album_seen(ticket_id, msg.media_group_id)
+        album_seen = await desk.album_seen(ticket_id, msg.media_group_id)
         try:
-            stored = await service.relay_in(svc.db, svc.outbox, svc.texts, svc.settings, ticket_id, msg, actor)
+            stored = await desk.relay_from_manager(ticket_id, msg, actor)
         except rules.NotAllowed as exc:
             await _denied(update, context, exc)
             return
@@ -242,19 +240,19 @@ async def _on_pick(update: Update, context: Context, args: list[str]) -> None:
 # /tiketsaya, close, reopen, rating ------------------------------------------------------
 async def my_tickets(update: Update, context: Context) -> None:
     """/tiketsaya (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
-    svc = get_services(context)
-    coop = await CooperativeRepo(svc.db).cooperative_of(update.effective_user.id)
+    desk = tickets(context)
+    coop = await desk.cooperative_of(update.effective_user.id)
     if coop is None:
         await say(update, context, "tickets.need_cooperative")
         return
-    tickets = await TicketRepo(svc.db).of_cooperative(coop.id, limit=10)
-    if not tickets:
+    mine = await desk.of_cooperative(coop.id, limit=10)
+    if not mine:
         await say(update, context, "tickets.no_tickets")
         return
     lang_ = await lang(update, context)
-    items = [{"number": rules.number(tk.id), "ticket": tk} for tk in tickets]
+    items = [{"number": rules.number(tk.id), "ticket": tk} for tk in mine]
     keyboard = grid([Button(label(context, lang_, "tickets.btn_close", number=rules.number(tk.id)),
-                            callback("tm", "close", tk.id)) for tk in tickets if tk.status != "closed"], 2)
+                            callback("tm", "close", tk.id)) for tk in mine if tk.status != "closed"], 2)
     await reply(update, context, t(context, lang_, "tickets.my_tickets", items=items), keyboard)
 
 
@@ -263,10 +261,8 @@ async def _lifecycle(update: Update, context: Context, args: list[str], action: 
     if ticket_id is None:
         await update.callback_query.answer()
         return
-    svc = get_services(context)
     try:
-        await service.act(svc.db, svc.outbox, svc.texts, svc.settings, ticket_id, action,
-                          await _actor(context, update.effective_user.id))
+        await tickets(context).act(ticket_id, action, await _actor(context, update.effective_user.id))
     except (rules.NotAllowed, LookupError) as exc:
         await _denied(update, context, exc if isinstance(exc, rules.NotAllowed) else rules.NotAllowed("not_yours"))
         return
@@ -288,10 +284,8 @@ async def _on_rate(update: Update, context: Context, args: list[str]) -> None:
     if ticket_id is None:
         await update.callback_query.answer()
         return
-    svc = get_services(context)
     try:
-        await service.rate(svc.db, svc.outbox, svc.texts, svc.settings, ticket_id,
-                           await _actor(context, update.effective_user.id), score)
+        await tickets(context).rate(ticket_id, await _actor(context, update.effective_user.id), score)
     except (rules.NotAllowed, LookupError) as exc:
         await _denied(update, context, exc if isinstance(exc, rules.NotAllowed) else rules.NotAllowed("not_yours"))
         return
@@ -314,10 +308,8 @@ async def on_comment(update: Update, context: Context, state: FlowState) -> None
     text = await text_input(update, context, max_len=1000)
     if text is None:
         return
-    svc = get_services(context)
     try:
-        await service.comment(svc.db, svc.outbox, svc.texts, svc.settings, state.data["ticket_id"],
-                              await _actor(context, update.effective_user.id), text)
+        await tickets(context).comment(state.data["ticket_id"], await _actor(context, update.effective_user.id), text)
     except rules.NotAllowed as exc:
         await _denied(update, context, exc)
     await end_flow(update, context)
@@ -325,16 +317,8 @@ async def on_comment(update: Update, context: Context, state: FlowState) -> None
 
 
 # Privacy: what tickets keep about a manager ------------------------------------------------
-async def _export(db, user_id: int) -> tuple[str, object]:
-    return "tickets", await TicketRepo(db).export_for(user_id)
-
-
-async def _erase(db, user_id: int) -> None:
-    await TicketRepo(db).forget_user(user_id)
-
-
-PRIVACY_EXPORT = _export
-PRIVACY_ERASE = _erase
+PRIVACY_EXPORT = service.privacy_export
+PRIVACY_ERASE = service.privacy_erase
 
 PRIVATE = filters.ChatType.PRIVATE
 HANDLERS = [

@@ -32,6 +32,7 @@ class Ticket:
     first_answer_at: str | None
     resolved_at: str | None
     closed_at: str | None
+    topic_lost: int = 0  # its forum topic was deleted: the next topic starts with the card
 
     @property
     def is_open(self) -> bool:
@@ -70,6 +71,18 @@ def _ticket(row) -> Ticket:
     return Ticket(**values)
 
 
+UPDATABLE = frozenset({"status", "assignee_id", "topic_id", "card_message_id", "sla_level", "claimed_at",
+                       "first_answer_at", "resolved_at", "closed_at", "manager_user_id", "topic_lost"})
+
+
+def _assignments(fields: dict) -> str:
+    """`a = ?, b = ?` for columns a caller may set; any other name is refused, never pasted into SQL."""
+    bad = set(fields) - UPDATABLE
+    if bad or not fields:
+        raise ValueError(f"not updatable: {sorted(bad) or 'nothing'}")
+    return ", ".join(f"{name} = ?" for name in fields)
+
+
 def _message(row) -> TicketMessage:
     return TicketMessage(**{k: row[k] for k in TicketMessage.__dataclass_fields__})
 
@@ -104,18 +117,13 @@ class TicketRepo:
 
     async def update(self, ticket_id: int, **fields: object) -> None:
         """Set lifecycle fields; names are checked against the table's columns."""
-        allowed = {"status", "assignee_id", "topic_id", "card_message_id", "sla_level", "claimed_at",
-                   "first_answer_at", "resolved_at", "closed_at", "manager_user_id"}
-        bad = set(fields) - allowed
-        if bad:
-            raise ValueError(f"not updatable: {sorted(bad)}")
-        sets = ", ".join(f"{name} = ?" for name in fields)  # names are whitelisted above
+        sets = _assignments(fields)
         await self.db.execute(f"UPDATE tickets SET {sets}, updated_at = ? WHERE id = ?",
                               (*fields.values(), utcnow(), ticket_id))
 
     async def set_status_if(self, ticket_id: int, expected: str, **fields: object) -> bool:
         """Compare-and-set on status: a replayed button press finds the state moved on."""
-        sets = ", ".join(f"{name} = ?" for name in fields)
+        sets = _assignments(fields)
         cur = await self.db.execute(
             f"UPDATE tickets SET {sets}, updated_at = ? WHERE id = ? AND status = ?",
             (*fields.values(), utcnow(), ticket_id, expected),
@@ -198,6 +206,33 @@ class TicketRepo:
             (chat_id, message_id, ticket_id),
         )
 
+    async def highest_staff_message(self, chat_id: int) -> int:
+        """The newest message id the bot knows in the staff group (mapped messages and topics)."""
+        row = await self.db.fetchone(
+            "SELECT MAX(m) FROM (SELECT MAX(message_id) AS m FROM ticket_staff_messages WHERE chat_id = ? "
+            "UNION ALL SELECT MAX(topic_id) FROM tickets)", (chat_id,))
+        return int(row[0] or 0)
+
+    # Forum topics being created (see bot/tickets/delivery.py: Topics) ----------------------
+    async def topic_attempt(self, chat_id: int, name: str) -> int | None:
+        row = await self.db.fetchone(
+            "SELECT after_message_id FROM topic_attempts WHERE chat_id = ? AND name = ?", (chat_id, name))
+        return int(row[0]) if row else None
+
+    async def start_topic_attempt(self, chat_id: int, name: str, after_message_id: int) -> None:
+        await self.db.execute(
+            "INSERT INTO topic_attempts (chat_id, name, after_message_id, started_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(chat_id, name) DO NOTHING", (chat_id, name, after_message_id, utcnow()))
+
+    async def end_topic_attempt(self, chat_id: int, name: str) -> None:
+        await self.db.execute("DELETE FROM topic_attempts WHERE chat_id = ? AND name = ?", (chat_id, name))
+
+    async def message_by_source(self, chat_id: int, message_id: int) -> TicketMessage | None:
+        """The stored ticket message that came from this chat message (e.g. to relay its edit)."""
+        row = await self.db.fetchone(
+            "SELECT * FROM ticket_messages WHERE chat_id = ? AND message_id = ?", (chat_id, message_id))
+        return _message(row) if row else None
+
     async def by_staff_message(self, chat_id: int, message_id: int) -> Ticket | None:
         row = await self.db.fetchone(
             "SELECT t.* FROM tickets t JOIN ticket_staff_messages m ON m.ticket_id = t.id "
@@ -255,3 +290,14 @@ class StaffChatRepo:
     async def is_forum(self, chat_id: int) -> bool | None:
         row = await self.db.fetchone("SELECT is_forum FROM staff_chat_info WHERE chat_id = ?", (chat_id,))
         return bool(row[0]) if row else None
+
+    async def system_topic(self, chat_id: int) -> int | None:
+        row = await self.db.fetchone("SELECT system_topic_id FROM staff_chat_info WHERE chat_id = ?", (chat_id,))
+        return row[0] if row else None
+
+    async def set_system_topic(self, chat_id: int, thread_id: int | None) -> None:
+        await self.db.execute(
+            "INSERT INTO staff_chat_info (chat_id, is_forum, checked_at, system_topic_id) VALUES (?, 1, ?, ?) "
+            "ON CONFLICT(chat_id) DO UPDATE SET system_topic_id = excluded.system_topic_id",
+            (chat_id, utcnow(), thread_id),
+        )

@@ -8,7 +8,8 @@ instead makes every staff-group reply wait 3 s even when the group is idle. Slid
 both: an idle chat answers at once, a busy one never exceeds the window.
 
 Only calls that put a message into a chat are counted (like Telegram): a membership check or a
-button answer never queues behind a burst of ticket cards.
+button answer never queues behind a burst of ticket cards. Edits of a message in a group (a live
+ticket card) count against that group's 20 a minute.
 """
 from __future__ import annotations
 
@@ -28,6 +29,11 @@ SENDING_ENDPOINTS = frozenset({
     "sendDice", "sendVideoNote", "sendVenue", "copyMessage", "copyMessages", "forwardMessage",
     "forwardMessages",
 })
+
+
+# Edits in a group count against its 20 a minute as well (not against the global 30/s).
+GROUP_EDIT_ENDPOINTS = frozenset({"editMessageText", "editMessageCaption", "editMessageMedia",
+                                  "editMessageReplyMarkup"})
 
 
 class SlidingWindow:
@@ -102,7 +108,7 @@ class TelegramFloodLimiter(BaseRateLimiter[int]):
 
     async def process_request(self, callback: Any, args: Any, kwargs: dict[str, Any], endpoint: str,
                               data: dict[str, Any], rate_limit_args: int | None) -> Any:
-        if endpoint not in SENDING_ENDPOINTS:
+        if endpoint not in SENDING_ENDPOINTS and endpoint not in GROUP_EDIT_ENDPOINTS:
             return await callback(*args, **kwargs)
         chat_id = data.get("chat_id")
         try:
@@ -110,6 +116,8 @@ class TelegramFloodLimiter(BaseRateLimiter[int]):
         except (TypeError, ValueError):
             pass
         group = chat_id if (isinstance(chat_id, int) and chat_id < 0) or isinstance(chat_id, str) else None
+        if endpoint not in SENDING_ENDPOINTS and group is None:
+            return await callback(*args, **kwargs)  # an edit in a private chat
         private = chat_id if isinstance(chat_id, int) and chat_id > 0 else None
         retries = self.max_retries if rate_limit_args is None else rate_limit_args
         for attempt in range(retries + 1):
@@ -123,7 +131,8 @@ class TelegramFloodLimiter(BaseRateLimiter[int]):
                 if window is None:
                     window = self._privates[private] = TokenBucket(*self.PRIVATE)
                 await window.acquire()
-            await self._global.acquire()
+            if endpoint in SENDING_ENDPOINTS:
+                await self._global.acquire()
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from bot.ops.service import OpsService
     from bot.privacy.service import Privacy
     from bot.triage.desk import Desk
+    from bot.tickets.service import TicketService
     from bot.triage.service import Knowledge
 
 SERVICES_KEY = "services"
@@ -70,8 +71,8 @@ class Services:
     broadcasts: BroadcastService
     health: HealthChecks
     ops: OpsService  # backups, status, alerts to the admins
+    tickets: TicketService  # consultation tickets; holds whether the staff group is a forum
     staff_cache: TTLCache = field(default_factory=TTLCache)
-    staff_forum: bool = False  # whether the staff group is a forum (asked of Telegram at start)
 
 
 def get_services(context: Any) -> Services:

@@ -20,6 +20,10 @@ SENDING_METHODS = frozenset(
     )
 )
 
+# Edits of messages: counted against a group's per-minute limit when Limits.group_edits is on.
+GROUP_EDIT_METHODS = frozenset(m.lower() for m in ("editMessageText", "editMessageCaption", "editMessageMedia",
+                                                   "editMessageReplyMarkup"))
+
 
 @dataclass
 class Limits:
@@ -33,6 +37,9 @@ class Limits:
     private_burst: int | None = 6
     private_rate: float = 1.0
     enabled: bool = True
+    # Telegram counts a bot's edits in a group against the group's limit too; off by default so
+    # tests about other things need not pace their edits (scripts/bench_tickets.py turns it on).
+    group_edits: bool = False
 
 
 class _Window:
@@ -136,6 +143,7 @@ class Fault:
     times: int
     chat_id: int | str | None
     description: str | None
+    applied: bool = False  # the call takes effect, then its answer is lost (a dropped connection)
 
     def matches(self, method: str, chat_id: object) -> bool:
         if self.method not in ("*", method):

@@ -16,9 +16,9 @@ from aiohttp import web
 from . import methods_bot, methods_chats, methods_media, methods_messages
 from .calls import Call
 from .errors import GET_UPDATES_CONFLICT, NOT_FOUND, UNAUTHORIZED, WEBHOOK_ACTIVE, ApiError
-from .limits import DROP, SENDING_METHODS, Fault, Faults, Limits, RateLimiter
+from .limits import DROP, GROUP_EDIT_METHODS, SENDING_METHODS, Fault, Faults, Limits, RateLimiter
 from .scenario import Scenario
-from .state import DEFAULT_UPDATE_TYPES, UserRecord, World
+from .state import DEFAULT_UPDATE_TYPES, GROUP_TYPES, UserRecord, World
 from .validation import Params, Upload
 from .views import BotMessage
 
@@ -119,11 +119,12 @@ class FakeBotApi(Scenario):
 
     # -- test controls ---------------------------------------------------------------------
     def inject(self, method: str, status: int = 500, retry_after: int | None = None, times: int = 1,
-               chat_id: int | str | None = None, description: str | None = None) -> None:
+               chat_id: int | str | None = None, description: str | None = None, applied: bool = False) -> None:
         """Make the next `times` calls of `method` ("*" for any), optionally only those for
         `chat_id`, fail with `status` like Telegram does (429 with retry_after, 502 as an HTML
-        Bad Gateway page, others with a JSON error)."""
-        self.faults.add(Fault(method.lower(), status, retry_after, times, chat_id, description))
+        Bad Gateway page, others with a JSON error). `applied=True`: the call takes effect first
+        and only its answer is lost, as when the connection drops after Telegram did the work."""
+        self.faults.add(Fault(method.lower(), status, retry_after, times, chat_id, description, applied))
 
     def drop_responses(self, method: str, times: int = 1, chat_id: int | str | None = None) -> None:
         """The next `times` calls of `method` are carried out, but the connection drops before
@@ -259,6 +260,13 @@ class FakeBotApi(Scenario):
         chat_id = params.raw("chat_id")
         fault = self.faults.take(key, chat_id)
         drop = fault is not None and fault.status == DROP
+        if fault is not None and fault.applied:
+            try:
+                result = function(Call(self.world, params, self.strict_html))
+                if inspect.isawaitable(result):
+                    await result
+            except ApiError:
+                pass
         if fault is not None and not drop:
             status, body, content_type = fault.response()
             described = json.loads(body).get("description") if content_type == "application/json" else "Bad Gateway"
@@ -278,9 +286,11 @@ class FakeBotApi(Scenario):
         return (DROP if drop else 200), body, "application/json", None
 
     def _flood_scope(self, key: str, params: Params) -> tuple[int | None, str | None, int] | None:
+        chat = self.world.chats.get(_as_int(params.raw("chat_id")))
+        if key in GROUP_EDIT_METHODS and self.limits.group_edits and chat is not None and chat.type in GROUP_TYPES:
+            return chat.id, chat.type, 1  # edits in a group count against its 20 a minute
         if key not in SENDING_METHODS:
             return None
-        chat = self.world.chats.get(_as_int(params.raw("chat_id")))
         count = 1
         if key == "sendmediagroup":
             media = params.json("media")

@@ -4,7 +4,6 @@ the staff-group alert queued in the outbox, all in one transaction; and the prev
 ticket a consultant opens from that alert (bot/tickets/service.py)."""
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 
 from bot.health import flow as hf
@@ -12,6 +11,8 @@ from bot.core.buttons import Button, callback
 from bot.core.outbox import Outbox
 from bot.core.settings import Settings
 from bot.core.texts import Texts
+from bot.tickets.rules import number
+from bot.tickets.service import TicketService
 from storage.consultants import ConsultantRepo
 from storage.cooperatives import Cooperative, CooperativeRepo
 from storage.db import Database, Executor
@@ -20,7 +21,6 @@ from storage.health import HealthCheck, HealthRepo
 from storage.users import UserRepo
 
 ALERT_KIND = "alert"
-TICKETS_MODULE = "bot.tickets.service"
 TICKET_CATEGORY = {hf.FINANCIAL: "keuangan", hf.GOVERNANCE: "tata_kelola"}
 
 
@@ -75,7 +75,7 @@ async def finish(db: Database, outbox: Outbox, texts: Texts, settings: Settings,
 
 
 class TicketsUnavailable(Exception):
-    """bot.tickets.service (another journey) is not installed in this build."""
+    """Kept for callers that still catch it; tickets are always part of the build now."""
 
 
 @dataclass(frozen=True)
@@ -85,27 +85,18 @@ class OpenedTicket:
 
 
 async def open_preventive_ticket(db: Database, outbox: Outbox, texts: Texts, settings: Settings,
-                                 check_id: int) -> OpenedTicket:
+                                 check_id: int, tickets: TicketService | None = None) -> OpenedTicket:
     """The alert's button: one preventive ticket per alerted check."""
-    try:
-        tickets = importlib.import_module(TICKETS_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name != TICKETS_MODULE:
-            raise
-        raise TicketsUnavailable from None
-    open_ticket = getattr(tickets, "open_ticket", None)
-    if open_ticket is None:
-        raise TicketsUnavailable
+    tickets = tickets or TicketService(db, outbox, texts, settings)
     repo = HealthRepo(db)
     check = await repo.get(check_id)
     if check.ticket_id is not None:
-        return OpenedTicket(tickets.number(check.ticket_id), True)
+        return OpenedTicket(number(check.ticket_id), True)
     coop = await CooperativeRepo(db).get(check.cooperative_id)
     lang = settings.default_language
     view = view_of(check, result_of(check))
     question = texts.plain(lang, "health.ticket_question", coop=coop, kind=check.kind, view=view)
-    ticket = await open_ticket(db, outbox, texts, settings, cooperative_id=coop.id, manager_user_id=check.user_id,
-                               service="preventif", category=TICKET_CATEGORY[check.kind], question=question,
-                               source="health")
+    ticket = await tickets.open(cooperative_id=coop.id, manager_user_id=check.user_id, service="preventif",
+                                category=TICKET_CATEGORY[check.kind], question=question, source="health")
     await repo.set_ticket(check.id, ticket.id)
-    return OpenedTicket(tickets.number(ticket.id), False)
+    return OpenedTicket(number(ticket.id), False)

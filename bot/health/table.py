@@ -259,14 +259,7 @@ def _ratio(raw: dict, known: set[str], figure_kinds: dict[str, str]) -> Ratio:
     return Ratio(**common, numerator=num, denominator=den, on_zero=raw["on_zero"])
 
 
-def load_table(path: Path = DEFAULT_PATH) -> Table:
-    """Read and check the table; raises TableError naming the first inconsistency."""
-    with open(path, "rb") as fh:
-        raw = tomllib.load(fh)
-    aspects = tuple(Aspect(a["id"], a["name_id"], a["name_en"], _dec(a["weight"]))
-                    for a in raw["aspects"])
-    if sum(a.weight for a in aspects) != 100:
-        raise TableError("aspect weights must sum to 100")
+def _figures(raw: dict) -> tuple[Figure, ...]:
     figures = tuple(
         Figure(f["id"], f["kind"], f["label_id"], f["label_en"], f["hint_id"], f["hint_en"],
                f["example"], bool(f.get("allow_negative", False)))
@@ -274,9 +267,13 @@ def load_table(path: Path = DEFAULT_PATH) -> Table:
     for f in figures:
         if f.kind not in FIGURE_KINDS:
             raise TableError(f"figure {f.id!r}: kind must be one of {FIGURE_KINDS}")
-    known = {f.id for f in figures}
-    if len(known) != len(figures):
+    if len({f.id for f in figures}) != len(figures):
         raise TableError("figure ids must be unique")
+    return figures
+
+
+def _derived(raw: dict, known: set[str]) -> list[tuple[str, Expr]]:
+    """[derived] names, each over figures or earlier derived names (adds them to `known`)."""
     derived = []
     for name, source in raw.get("derived", {}).items():
         expr = Expr.parse(source)
@@ -284,15 +281,10 @@ def load_table(path: Path = DEFAULT_PATH) -> Table:
             raise TableError(f"derived {name!r}: unknown names {sorted(expr.names - known)}")
         derived.append((name, expr))
         known.add(name)
-    kinds = {f.id: f.kind for f in figures}
-    ratios = tuple(_ratio(r, known, kinds) for r in raw["ratios"])
-    aspect_ids = {a.id for a in aspects}
-    for a in aspects:
-        subs = sum(r.sub_weight for r in ratios if r.aspect == a.id)
-        if subs != a.weight:
-            raise TableError(f"aspect {a.id!r}: sub-weights sum to {subs}, not {a.weight}")
-    if any(r.aspect not in aspect_ids for r in ratios):
-        raise TableError("a ratio names an unknown aspect")
+    return derived
+
+
+def _checks(raw: dict, figures: tuple[Figure, ...]) -> list[Check]:
     checks = []
     for c in raw.get("checks", []):
         lhs, op, rhs = c["rule"].partition("<=")
@@ -303,16 +295,47 @@ def load_table(path: Path = DEFAULT_PATH) -> Table:
         if check.names - {f.id for f in figures}:
             raise TableError(f"check {check.code!r}: rules may only name figures")
         checks.append(check)
+    return checks
+
+
+def _ratio_inputs(figures: tuple[Figure, ...], derived: list[tuple[str, Expr]],
+                  ratios: tuple[Ratio, ...]) -> dict[str, frozenset[str]]:
+    """Which figures each ratio uses (through derived names); every figure must be used."""
     base: dict[str, frozenset[str]] = {f.id: frozenset({f.id}) for f in figures}
     for name, expr in derived:
         base[name] = frozenset().union(*(base[n] for n in expr.names))
-    ratio_inputs = {
+    inputs = {
         r.id: base[r.input] if r.input else
         frozenset().union(*(base[n] for n in r.numerator.names | r.denominator.names))  # type: ignore[union-attr]
         for r in ratios}
-    unused = {f.id for f in figures} - frozenset().union(*ratio_inputs.values())
+    unused = {f.id for f in figures} - frozenset().union(*inputs.values())
     if unused:
         raise TableError(f"figures asked but used by no ratio: {sorted(unused)}")
+    return inputs
+
+
+def load_table(path: Path = DEFAULT_PATH) -> Table:
+    """Read and check the table; raises TableError naming the first inconsistency."""
+    with open(path, "rb") as fh:
+        raw = tomllib.load(fh)
+    aspects = tuple(Aspect(a["id"], a["name_id"], a["name_en"], _dec(a["weight"]))
+                    for a in raw["aspects"])
+    if sum(a.weight for a in aspects) != 100:
+        raise TableError("aspect weights must sum to 100")
+    figures = _figures(raw)
+    known = {f.id for f in figures}
+    derived = _derived(raw, known)
+    kinds = {f.id: f.kind for f in figures}
+    ratios = tuple(_ratio(r, known, kinds) for r in raw["ratios"])
+    aspect_ids = {a.id for a in aspects}
+    for a in aspects:
+        subs = sum(r.sub_weight for r in ratios if r.aspect == a.id)
+        if subs != a.weight:
+            raise TableError(f"aspect {a.id!r}: sub-weights sum to {subs}, not {a.weight}")
+    if any(r.aspect not in aspect_ids for r in ratios):
+        raise TableError("a ratio names an unknown aspect")
+    checks = _checks(raw, figures)
+    ratio_inputs = _ratio_inputs(figures, derived, ratios)
     problems = {code: (p["question_id"], p["question_en"])
                 for code, p in raw.get("problems", {}).items()}
     problems.update({c.code: (c.question_id, c.question_en) for c in checks})

@@ -1,9 +1,12 @@
-"""Consultation tickets as a service: open, act on, relay both ways, rate. No Telegram here.
+"""Consultation tickets as a service object: open, act on, relay both ways, rate. No Telegram.
+
+`TicketService` is built once in the application's post-init (`Services.tickets`) and holds what
+every operation needs (database, outbox, texts, settings) and whether the staff group is a forum.
 
 Every message that must arrive becomes an outbox row in the same transaction as the state it
 belongs to (the stored message, the new status), with a dedupe key, so a retried update or a
 crash never duplicates or drops it. Staff-side rows carry ref ("ticket", id); the delivery hooks
-in handlers/tickets_staff.py put them in the ticket's forum topic and record the staff message
+in bot/tickets/delivery.py put them in the ticket's forum topic and record the staff message
 -> ticket mapping when they are sent.
 """
 from __future__ import annotations
@@ -11,24 +14,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from html import escape
 
-from bot.tickets import rules
 from bot.core.buttons import Button, Keyboard, callback
-from bot.core.office_hours import OfficeHours
 from bot.core.outbox import Outbox
 from bot.core.settings import Settings
-from bot.core.texts import TELEGRAM_CAPTION_LIMIT, Texts
+from bot.core.texts import TELEGRAM_CAPTION_LIMIT, split_message
+from bot.tickets import rules
+from bot.tickets.reads import (Detail, HistoryLine, QueueItem, TicketReads, manager_lang,  # noqa: F401  (re-exported)
+                               office, staff_lang)
 from bot.tickets.rules import Actor, NotAllowed, number  # noqa: F401  (re-exported for callers)
+from bot.triage.learn import record_ticket_answer
 from storage.consultants import ConsultantRepo
 from storage.cooperatives import CooperativeRepo
-from storage.db import Database, Executor, from_utc_text, utcnow
+from storage.db import Executor, from_utc_text, utcnow
 from storage.flows import FlowRepo
 from storage.tickets import Ticket, TicketRepo
-from storage.users import UserRepo
 
 CAPTIONED = frozenset({"photo", "document", "voice", "video", "audio", "animation"})
 # Outbox kinds. Staff-side kinds go into the ticket's topic (forum mode) and are mapped.
 CARD, TO_STAFF, STAFF_NOTE, TO_MANAGER, SLA = "ticket_card", "ticket_in", "ticket_staff", "ticket_out", "ticket_sla"
+CARD_EDIT = "ticket_card_edit"
 STAFF_KINDS = (CARD, TO_STAFF, STAFF_NOTE)
 TEXT_ROOM = 4000
 
@@ -48,265 +54,350 @@ class Incoming:
         return self.__dict__.copy()
 
 
-def office(settings: Settings) -> OfficeHours:
-    return OfficeHours(settings.office_hours, tz=settings.tz)
-
-
-def staff_lang(settings: Settings) -> str:
-    return settings.default_language
-
-
-async def manager_lang(db: Executor, settings: Settings, user_id: int | None) -> str:
-    user = await UserRepo(db).find(user_id) if user_id else None
-    return (user.language if user and user.language else None) or settings.default_language
-
-
-# Card ---------------------------------------------------------------------------------------
-async def render_card(db: Executor, texts: Texts, settings: Settings, ticket: Ticket) -> tuple[str, Keyboard]:
-    lang = staff_lang(settings)
-    coop = await CooperativeRepo(db).get(ticket.cooperative_id)
-    consultants = ConsultantRepo(db)
-    covering = await consultants.covering(coop.kecamatan)
-    assignee = await consultants.get(ticket.assignee_id) if ticket.assignee_id else None
-    html = texts.render(lang, "tickets.card", ticket=ticket, number=number(ticket.id), coop=coop,
-                        covering=covering, assignee=assignee, suggestions=ticket.suggestions)
-    keyboard: Keyboard = []
-    if ticket.status in rules.OPEN:
-        keyboard = [[Button(texts.plain(lang, "tickets.btn_claim"), callback("tk", "claim", ticket.id)),
-                     Button(texts.plain(lang, "tickets.btn_resolve"), callback("tk", "resolve", ticket.id))]]
-    return html, keyboard
-
-
-async def open_ticket(db: Database, outbox: Outbox, texts: Texts, settings: Settings, *, cooperative_id: int,
-                      manager_user_id: int | None, service: str, category: str, question: str, source: str,
-                      triage_id: int | None = None, suggestions: Sequence[tuple[str, str]] = (),
-                      messages: Sequence[Incoming] = (), conversation: tuple[int, int] | None = None) -> Ticket:
-    """Write a ticket and queue its card for the staff group, all or nothing.
-
-    `conversation` (chat_id, user_id) is the manager's /konsultasi flow, ended in the same
-    transaction: a crash after the ticket is written cannot leave the flow open to submit twice.
-
-    `messages` are the manager's own messages describing the case: stored with the ticket;
-    media among them are relayed (copied) to the group after the card. Text goes in `question`."""
-    if not rules.valid_category(service, category):
-        raise ValueError(f"unknown service/category {service}/{category}")
-    async with db.transaction() as tx:
-        repo = TicketRepo(tx)
-        ticket = await repo.create(cooperative_id=cooperative_id, manager_user_id=manager_user_id, service=service,
-                                   category=category, question=question.strip(), source=source,
-                                   triage_id=triage_id, suggestions=[list(s) for s in suggestions])
-        await repo.add_message(ticket.id, "event", kind="opened", author_id=manager_user_id, text=source)
-        html, keyboard = await render_card(tx, texts, settings, ticket)
-        box = outbox.bind(tx)
-        if settings.staff_chat_id is not None:
-            await box.send_text(settings.staff_chat_id, html, kind=CARD, keyboard=keyboard,
-                                dedupe_key=f"card:{ticket.id}", ref=("ticket", ticket.id))
-        for msg in messages:
-            if await repo.add_message(ticket.id, "in", kind=msg.kind, author_id=msg.author_id, chat_id=msg.chat_id,
-                                      message_id=msg.message_id, media_group_id=msg.media_group_id,
-                                      text=msg.text) and msg.kind != "text":
-                await _queue_to_staff(tx, box, texts, settings, ticket, msg)
-        if conversation is not None:
-            await FlowRepo(tx).clear(*conversation)
-    return ticket
-
-
-async def _queue_to_staff(tx: Executor, box: Outbox, texts: Texts, settings: Settings, ticket: Ticket,
-                          msg: Incoming) -> None:
-    if settings.staff_chat_id is None:
-        return
-    coop = await CooperativeRepo(tx).get(ticket.cooperative_id)
-    header = texts.render(staff_lang(settings), "tickets.relay_in_header", number=number(ticket.id), coop=coop)
-    key, ref = f"relay:{msg.chat_id}:{msg.message_id}", ("ticket", ticket.id)
-    if msg.kind == "text" and msg.html and len(header) + len(msg.html) < TEXT_ROOM:
-        await box.send_text(settings.staff_chat_id, f"{header}\n{msg.html}", kind=TO_STAFF, dedupe_key=key, ref=ref)
-        return
-    caption = None
-    if msg.kind in CAPTIONED:
-        combined = f"{header}\n{msg.html}" if msg.html else header
-        caption = combined if len(combined) <= TELEGRAM_CAPTION_LIMIT else None
-    await box.copy(settings.staff_chat_id, msg.chat_id, msg.message_id, kind=TO_STAFF, caption_html=caption,
-                   dedupe_key=key, ref=ref)
-
-
-# Lifecycle ----------------------------------------------------------------------------------
-async def act(db: Database, outbox: Outbox, texts: Texts, settings: Settings, ticket_id: int, action: str,
-              actor: Actor, *, assignee_id: int | None = None) -> tuple[Ticket, Ticket]:
-    """Apply a lifecycle action after checking who and when; returns (before, after).
-
-    Raises NotAllowed (nothing changed) and storage NotFound."""
-    async with db.transaction() as tx:
-        repo = TicketRepo(tx)
-        before = await repo.get(ticket_id)
-        now = utcnow()
-        changes = rules.transition(before, action, actor, now, assignee_id=assignee_id)
-        if not changes:
-            return before, before
-        if not await repo.set_status_if(ticket_id, before.status, **changes):
-            raise NotAllowed("stale")
-        after = await repo.get(ticket_id)
-        await repo.add_message(ticket_id, "event", kind=action, author_id=actor.user_id,
-                               text=str(assignee_id) if assignee_id else None)
-        await _follow_up(tx, outbox.bind(tx), texts, settings, before, after, action, actor)
-    return before, after
-
-
-async def _follow_up(tx: Executor, box: Outbox, texts: Texts, settings: Settings, before: Ticket, after: Ticket,
-                     action: str, actor: Actor) -> None:
-    lang, staff = staff_lang(settings), settings.staff_chat_id
-    ref = ("ticket", after.id)
-    if staff is not None and after.card_message_id and (before.status, before.assignee_id) != (after.status, after.assignee_id):
-        html, keyboard = await render_card(tx, texts, settings, after)
-        await box.edit_text(staff, after.card_message_id, html, kind="ticket_card_edit", keyboard=keyboard,
-                            dedupe_key=f"cardedit:{after.id}:{after.updated_at}", ref=ref)
-    if action == "resolve" and after.manager_user_id:
-        mlang = await manager_lang(tx, settings, after.manager_user_id)
-        keyboard = [[Button(str(n), callback("tm", "rate", after.id, n)) for n in range(1, 6)],
-                    [Button(texts.plain(mlang, "tickets.btn_reopen"), callback("tm", "reopen", after.id))]]
-        await box.send_text(after.manager_user_id, texts.render(mlang, "tickets.rate_request", number=number(after.id)),
-                            kind=TO_MANAGER, keyboard=keyboard, dedupe_key=f"rate:{after.id}:{after.resolved_at}", ref=ref)
-    notice = {"close": "closed_by_manager", "reopen": "reopened_by_manager"}.get(action)
-    if notice and staff is not None:
-        await box.send_text(staff, texts.render(lang, f"tickets.{notice}", number=number(after.id)), kind=STAFF_NOTE,
-                            dedupe_key=f"{notice}:{after.id}:{after.updated_at}", ref=ref)
-
-
-# Relays -------------------------------------------------------------------------------------
-async def relay_in(db: Database, outbox: Outbox, texts: Texts, settings: Settings, ticket_id: int,
-                   msg: Incoming, actor: Actor) -> bool:
-    """A manager's later message: stored, then queued to the staff group. False if it was
-    already stored (a retried update); raises NotAllowed for someone else's or a finished ticket."""
-    async with db.transaction() as tx:
-        repo = TicketRepo(tx)
-        ticket = await repo.get(ticket_id)
-        changes = rules.transition(ticket, "message", actor, utcnow())
-        if not await repo.add_message(ticket.id, "in", kind=msg.kind, author_id=msg.author_id, chat_id=msg.chat_id,
-                                      message_id=msg.message_id, media_group_id=msg.media_group_id, text=msg.text):
-            return False
-        if changes:
-            await repo.update(ticket.id, **changes)
-        await _queue_to_staff(tx, outbox.bind(tx), texts, settings, ticket, msg)
-    return True
-
-
-async def relay_out(db: Database, outbox: Outbox, texts: Texts, settings: Settings, ticket_id: int,
-                    msg: Incoming, actor: Actor, signer: str) -> bool:
-    """A consultant's answer: stored, then queued to the manager as a signed copy."""
-    async with db.transaction() as tx:
-        repo = TicketRepo(tx)
-        ticket = await repo.get(ticket_id)
-        changes = rules.transition(ticket, "answer", actor, utcnow())
-        if ticket.manager_user_id is None:
-            raise NotAllowed("no_manager")
-        if not await repo.add_message(ticket.id, "out", kind=msg.kind, author_id=msg.author_id, chat_id=msg.chat_id,
-                                      message_id=msg.message_id, media_group_id=msg.media_group_id, text=msg.text):
-            return False
-        if changes:
-            await repo.update(ticket.id, **changes)
-        lang = await manager_lang(tx, settings, ticket.manager_user_id)
-        signature = texts.render(lang, "tickets.signature", number=number(ticket.id), name=signer_name(settings, signer),
-                                 clinic=settings.consultant_signature == "clinic")
-        box, key, ref = outbox.bind(tx), f"relay:{msg.chat_id}:{msg.message_id}", ("ticket", ticket.id)
-        if msg.kind == "text" and msg.html and len(signature) + len(msg.html) < TEXT_ROOM:
-            await box.send_text(ticket.manager_user_id, f"{msg.html}\n\n{signature}", kind=TO_MANAGER,
-                                dedupe_key=key, ref=ref)
-        else:
-            caption = None
-            if msg.kind in CAPTIONED:
-                combined = f"{msg.html}\n\n{signature}" if msg.html else signature
-                caption = combined if len(combined) <= TELEGRAM_CAPTION_LIMIT else None
-            await box.copy(ticket.manager_user_id, msg.chat_id, msg.message_id, kind=TO_MANAGER,
-                           caption_html=caption, dedupe_key=key, ref=ref)
-    return True
-
-
 def signer_name(settings: Settings, name: str) -> str:
     return "" if settings.consultant_signature == "clinic" else name
 
 
-async def add_note(db: Database, ticket_id: int, msg: Incoming, actor: Actor) -> bool:
-    """An internal note (`!` in the staff group): stored, never relayed."""
-    async with db.transaction() as tx:
-        repo = TicketRepo(tx)
-        rules.transition(await repo.get(ticket_id), "note", actor, utcnow())
-        return await repo.add_message(ticket_id, "note", kind=msg.kind, author_id=msg.author_id, chat_id=msg.chat_id,
-                                      message_id=msg.message_id, text=msg.text) is not None
+# Privacy hooks (they run inside /hapusdata's and /datasaya's own executor) -------------------
+async def privacy_export(db: Executor, user_id: int) -> tuple[str, object]:
+    return "tickets", await TicketRepo(db).export_for(user_id)
 
 
-async def answer_with_entry(db: Database, outbox: Outbox, texts: Texts, settings: Settings, ticket_id: int,
-                            actor: Actor, signer: str, entry_id: str, entry_html: str, source: Incoming) -> bool:
-    """`/faq <id>` in the topic or as a reply: the knowledge-base entry goes to the manager."""
-    msg = Incoming(source.chat_id, source.message_id, source.author_id, "text", text=f"/faq {entry_id}",
-                   html=entry_html)
-    return await relay_out(db, outbox, texts, settings, ticket_id, msg, actor, signer)
+async def privacy_erase(db: Executor, user_id: int) -> None:
+    await TicketRepo(db).forget_user(user_id)
 
 
-# Ratings ------------------------------------------------------------------------------------
-async def rate(db: Database, outbox: Outbox, texts: Texts, settings: Settings, ticket_id: int, actor: Actor,
-               score: int) -> Ticket:
-    if not 1 <= score <= 5:
-        raise NotAllowed("bad_score")
-    async with db.transaction() as tx:
-        repo = TicketRepo(tx)
-        ticket = await repo.get(ticket_id)
-        changes = rules.transition(ticket, "rate", actor, utcnow())
-        if await repo.rating(ticket_id) is not None and ticket.status == "closed":
-            raise NotAllowed("already_rated")
-        if changes:
-            await repo.update(ticket_id, **changes)
-        await repo.rate(ticket_id, score, actor.user_id)
-        if settings.staff_chat_id is not None:
-            await outbox.bind(tx).send_text(
-                settings.staff_chat_id, texts.render(staff_lang(settings), "tickets.rated", number=number(ticket_id),
-                                                     score=score, comment=None),
-                kind=STAFF_NOTE, dedupe_key=f"rated:{ticket_id}:{ticket.resolved_at}", ref=("ticket", ticket_id))
-        return await repo.get(ticket_id)
+class TicketService(TicketReads):
+    """Opening, lifecycle, relays both ways, ratings and service levels (reads: TicketReads)."""
 
+    # Card: one live view of the ticket in the staff group ------------------------------------
+    async def render_card(self, db: Executor, ticket: Ticket) -> tuple[str, Keyboard]:
+        lang, texts = self.staff_lang, self.texts
+        coop = await CooperativeRepo(db).get(ticket.cooperative_id)
+        consultants = ConsultantRepo(db)
+        covering = await consultants.covering(coop.kecamatan)
+        assignee = await consultants.get(ticket.assignee_id) if ticket.assignee_id else None
+        html = texts.render(lang, "tickets.card", ticket=ticket, number=number(ticket.id), coop=coop,
+                            covering=covering, assignee=assignee, suggestions=ticket.suggestions,
+                            rating=await TicketRepo(db).rating(ticket.id))
+        buttons = []
+        if ticket.status in rules.OPEN and ticket.assignee_id is None:
+            buttons.append(Button(texts.plain(lang, "tickets.btn_claim"), callback("tk", "claim", ticket.id)))
+        if ticket.status in rules.OPEN:
+            buttons.append(Button(texts.plain(lang, "tickets.btn_resolve"), callback("tk", "resolve", ticket.id)))
+        return html, [buttons] if buttons else []
 
-async def comment(db: Database, outbox: Outbox, texts: Texts, settings: Settings, ticket_id: int, actor: Actor,
-                  text: str) -> None:
-    async with db.transaction() as tx:
-        repo = TicketRepo(tx)
-        ticket = await repo.get(ticket_id)
-        rules.authorize(actor, "rate", ticket)
-        rating = await repo.rating(ticket_id)
-        if rating is None:
-            raise NotAllowed("not_resolved")
-        await repo.comment(ticket_id, text)
-        if settings.staff_chat_id is not None:
-            await outbox.bind(tx).send_text(
-                settings.staff_chat_id, texts.render(staff_lang(settings), "tickets.rated", number=number(ticket_id),
-                                                     score=rating.score, comment=text),
-                kind=STAFF_NOTE, dedupe_key=f"ratedc:{ticket_id}:{rating.created_at}", ref=("ticket", ticket_id))
+    async def card_now(self, ticket_id: int) -> tuple[Ticket, str, Keyboard]:
+        """The card as it should read at this moment (the delivery hooks render it at send time)."""
+        ticket = await TicketRepo(self.db).get(ticket_id)
+        html, keyboard = await self.render_card(self.db, ticket)
+        return ticket, html, keyboard
 
+    async def refresh_card(self, ticket_id: int, db: Executor | None = None) -> bool:
+        """Queue an edit of the ticket's card, unless one is already waiting: the waiting edit is
+        rendered when it is sent, so it will show this change too. A burst of changes to one
+        ticket therefore costs at most two edits (one in flight, one waiting), and a card not yet
+        in the group costs none (it is rendered when it is sent). Returns whether a row was queued."""
+        db = db or self.db
+        ticket = await TicketRepo(db).get(ticket_id)
+        if self.staff_chat_id is None or ticket.card_message_id is None:
+            return False
+        box = self.outbox.bind(db)
+        if any(r.status == "pending" for r in await box.repo.rows(CARD_EDIT, ("ticket", ticket_id))):
+            return False
+        html, keyboard = await self.render_card(db, ticket)
+        return await box.edit_text(self.staff_chat_id, ticket.card_message_id, html, kind=CARD_EDIT, keyboard=keyboard,
+                                   dedupe_key=None,
+                                   ref=("ticket", ticket.id)) is not None
 
-# Service levels -----------------------------------------------------------------------------
-async def check_sla(db: Database, outbox: Outbox, texts: Texts, settings: Settings,
-                    now: datetime | None = None) -> list[tuple[int, int]]:
-    """Raise unclaimed tickets again in the group after the SLA, tell the admins after twice
-    that. Returns the (ticket id, level) raised now; each level is raised once."""
-    now = now or datetime.now(timezone.utc)
-    hours, oh, lang = settings.ticket_sla_office_hours, office(settings), staff_lang(settings)
-    raised = []
-    for ticket in await TicketRepo(db).unclaimed_below_level(2):
-        level = rules.sla_level(from_utc_text(ticket.created_at), now, hours, oh)
-        if level <= ticket.sla_level:
-            continue
-        async with db.transaction() as tx:
+    # Opening --------------------------------------------------------------------------------
+    async def open(self, *, cooperative_id: int, manager_user_id: int | None, service: str, category: str,
+                   question: str, source: str, triage_id: int | None = None,
+                   suggestions: Sequence[tuple[str, str]] = (), messages: Sequence[Incoming] = (),
+                   conversation: tuple[int, int] | None = None) -> Ticket:
+        """Write a ticket and queue its card for the staff group, all or nothing.
+
+        `conversation` (chat_id, user_id) is the manager's /konsultasi flow, ended in the same
+        transaction: a crash after the ticket is written cannot leave the flow open to submit twice.
+
+        `messages` are the manager's own messages describing the case: stored with the ticket;
+        media among them are relayed (copied) to the group after the card. Text goes in `question`."""
+        if not rules.valid_category(service, category):
+            raise ValueError(f"unknown service/category {service}/{category}")
+        async with self.db.transaction() as tx:
             repo = TicketRepo(tx)
-            if not await repo.set_status_if(ticket.id, "new", sla_level=level):
+            ticket = await repo.create(cooperative_id=cooperative_id, manager_user_id=manager_user_id,
+                                       service=service, category=category, question=question.strip(),
+                                       source=source, triage_id=triage_id, suggestions=[list(s) for s in suggestions])
+            await repo.add_message(ticket.id, "event", kind="opened", author_id=manager_user_id, text=source)
+            html, keyboard = await self.render_card(tx, ticket)
+            box = self.outbox.bind(tx)
+            if self.staff_chat_id is not None:
+                await box.send_text(self.staff_chat_id, html, kind=CARD, keyboard=keyboard,
+                                    dedupe_key=f"card:{ticket.id}", ref=("ticket", ticket.id))
+            for msg in messages:
+                if await repo.add_message(ticket.id, "in", kind=msg.kind, author_id=msg.author_id,
+                                          chat_id=msg.chat_id, message_id=msg.message_id,
+                                          media_group_id=msg.media_group_id, text=msg.text) and msg.kind != "text":
+                    await self._queue_to_staff(tx, box, ticket, msg)
+            if conversation is not None:
+                await FlowRepo(tx).clear(*conversation)
+        return ticket
+
+    async def _queue_to_staff(self, tx: Executor, box: Outbox, ticket: Ticket, msg: Incoming) -> None:
+        """A manager's message to the staff group; every part carries the ticket's label."""
+        if self.staff_chat_id is None:
+            return
+        coop = await CooperativeRepo(tx).get(ticket.cooperative_id)
+
+        def header(part: int = 0, parts: int = 0) -> str:
+            return self.texts.render(self.staff_lang, "tickets.relay_in_header", number=number(ticket.id), coop=coop,
+                                     part=part, parts=parts)
+        await self._relay(box, self.staff_chat_id, TO_STAFF, ticket.id, msg, header, lambda body, label: f"{label}\n{body}")
+
+    async def _relay(self, box: Outbox, chat_id: int, kind: str, ticket_id: int, msg: Incoming, label,
+                     join) -> None:
+        """Queue `msg` to `chat_id` so that every message that arrives names its ticket: a text
+        with its label (split in parts, each labelled, when it is too long for one message); a
+        captioned medium with the label in its caption (and its long caption as labelled text
+        parts); anything else (a sticker, a video note) after a line with the label.
+        `label(part, parts)` renders the label; `join(body, label)` puts them together."""
+        key, ref = f"relay:{msg.chat_id}:{msg.message_id}", ("ticket", ticket_id)
+        whole = label()
+        if msg.kind == "text" and msg.html and len(join(msg.html, whole)) <= TEXT_ROOM:
+            await box.send_text(chat_id, join(msg.html, whole), kind=kind, dedupe_key=key, ref=ref)
+            return
+        if msg.kind == "text":
+            await self._relay_parts(box, chat_id, kind, ref, key, msg.text or "", label, join)
+            return
+        if msg.kind not in CAPTIONED:
+            await box.send_text(chat_id, whole, kind=kind, dedupe_key=f"{key}:label", ref=ref)
+            await box.copy(chat_id, msg.chat_id, msg.message_id, kind=kind, dedupe_key=key, ref=ref)
+            return
+        combined = join(msg.html, whole) if msg.html else whole
+        if len(combined) <= TELEGRAM_CAPTION_LIMIT:
+            await box.copy(chat_id, msg.chat_id, msg.message_id, kind=kind, caption_html=combined,
+                           dedupe_key=key, ref=ref)
+            return
+        await box.copy(chat_id, msg.chat_id, msg.message_id, kind=kind, caption_html=whole, dedupe_key=key, ref=ref)
+        await self._relay_parts(box, chat_id, kind, ref, f"{key}:caption", msg.text or "", label, join)
+
+    async def _relay_parts(self, box: Outbox, chat_id: int, kind: str, ref: tuple[str, int], key: str, text: str,
+                           label, join) -> None:
+        """A long text in labelled parts, as plain text (a cut never splits an HTML tag)."""
+        room = TEXT_ROOM - len(join("", label(99, 99)))
+        parts = split_message(escape(text), room)
+        for i, part in enumerate(parts, 1):
+            await box.send_text(chat_id, join(part, label(i, len(parts))), kind=kind, dedupe_key=f"{key}:{i}", ref=ref)
+
+    # Lifecycle --------------------------------------------------------------------------------
+    async def act(self, ticket_id: int, action: str, actor: Actor, *,
+                  assignee_id: int | None = None) -> tuple[Ticket, Ticket]:
+        """Apply a lifecycle action after checking who and when; returns (before, after).
+
+        Raises NotAllowed (nothing changed) and storage NotFound (a LookupError)."""
+        async with self.db.transaction() as tx:
+            repo = TicketRepo(tx)
+            before = await repo.get(ticket_id)
+            changes = rules.transition(before, action, actor, utcnow(), assignee_id=assignee_id)
+            if not changes:
+                return before, before
+            if not await repo.set_status_if(ticket_id, before.status, **changes):
+                raise NotAllowed("stale")
+            after = await repo.get(ticket_id)
+            await repo.add_message(ticket_id, "event", kind=action, author_id=actor.user_id,
+                                   text=str(assignee_id) if assignee_id else None)
+            await self._follow_up(tx, self.outbox.bind(tx), before, after, action)
+        return before, after
+
+    async def claim(self, ticket_id: int, actor: Actor) -> tuple[Ticket, Ticket]:
+        return await self.act(ticket_id, "claim", actor)
+
+    async def transfer(self, ticket_id: int, actor: Actor, assignee_id: int) -> tuple[Ticket, Ticket]:
+        return await self.act(ticket_id, "reassign", actor, assignee_id=assignee_id)
+
+    async def resolve(self, ticket_id: int, actor: Actor) -> tuple[Ticket, Ticket]:
+        return await self.act(ticket_id, "resolve", actor)
+
+    async def close(self, ticket_id: int, actor: Actor) -> tuple[Ticket, Ticket]:
+        return await self.act(ticket_id, "close", actor)
+
+    async def reopen(self, ticket_id: int, actor: Actor) -> tuple[Ticket, Ticket]:
+        return await self.act(ticket_id, "reopen", actor)
+
+    async def _follow_up(self, tx: Executor, box: Outbox, before: Ticket, after: Ticket, action: str) -> None:
+        lang, staff, texts = self.staff_lang, self.staff_chat_id, self.texts
+        ref = ("ticket", after.id)
+        await self.refresh_card(after.id, tx)
+        if action == "resolve" and after.manager_user_id:
+            mlang = await self.manager_lang(after.manager_user_id, tx)
+            keyboard = [[Button(str(n), callback("tm", "rate", after.id, n)) for n in range(1, 6)],
+                        [Button(texts.plain(mlang, "tickets.btn_reopen"), callback("tm", "reopen", after.id))]]
+            await box.send_text(after.manager_user_id, texts.render(mlang, "tickets.rate_request", number=number(after.id)),
+                                kind=TO_MANAGER, keyboard=keyboard, dedupe_key=f"rate:{after.id}:{after.resolved_at}",
+                                ref=ref)
+        notice = {"close": "closed_by_manager", "reopen": "reopened_by_manager"}.get(action)
+        if notice and staff is not None:
+            await box.send_text(staff, texts.render(lang, f"tickets.{notice}", number=number(after.id)), kind=STAFF_NOTE,
+                                dedupe_key=f"{notice}:{after.id}:{after.updated_at}", ref=ref)
+
+    # Relays -------------------------------------------------------------------------------------
+    async def relay_from_manager(self, ticket_id: int, msg: Incoming, actor: Actor) -> bool:
+        """A manager's later message: stored, then queued to the staff group. False if it was
+        already stored (a retried update); raises NotAllowed for someone else's or a finished ticket."""
+        async with self.db.transaction() as tx:
+            repo = TicketRepo(tx)
+            ticket = await repo.get(ticket_id)
+            changes = rules.transition(ticket, "message", actor, utcnow())
+            if not await repo.add_message(ticket.id, "in", kind=msg.kind, author_id=msg.author_id, chat_id=msg.chat_id,
+                                          message_id=msg.message_id, media_group_id=msg.media_group_id, text=msg.text):
+                return False
+            if changes:
+                await repo.update(ticket.id, **changes)
+                await self.refresh_card(ticket.id, tx)
+            await self._queue_to_staff(tx, self.outbox.bind(tx), ticket, msg)
+        return True
+
+    async def relay_from_consultant(self, ticket_id: int, msg: Incoming, actor: Actor, signer: str) -> bool:
+        """A consultant's answer: stored, then queued to the manager as a signed copy."""
+        async with self.db.transaction() as tx:
+            repo = TicketRepo(tx)
+            ticket = await repo.get(ticket_id)
+            changes = rules.transition(ticket, "answer", actor, utcnow())
+            if ticket.manager_user_id is None:
+                raise NotAllowed("no_manager")
+            if not await repo.add_message(ticket.id, "out", kind=msg.kind, author_id=msg.author_id, chat_id=msg.chat_id,
+                                          message_id=msg.message_id, media_group_id=msg.media_group_id, text=msg.text):
+                return False
+            if changes:
+                await repo.update(ticket.id, **changes)
+                await self.refresh_card(ticket.id, tx)
+            lang = await self.manager_lang(ticket.manager_user_id, tx)
+            name, clinic = signer_name(self.settings, signer), self.settings.consultant_signature == "clinic"
+
+            def signature(part: int = 0, parts: int = 0) -> str:
+                return self.texts.render(lang, "tickets.signature", number=number(ticket.id), name=name,
+                                         clinic=clinic, part=part, parts=parts)
+            await self._relay(self.outbox.bind(tx), ticket.manager_user_id, TO_MANAGER, ticket.id, msg, signature,
+                              lambda body, label: f"{body}\n\n{label}")
+        return True
+
+    async def correct_from_consultant(self, msg: Incoming, actor: Actor, signer: str,
+                                      edited_at: int) -> tuple[str, int | None]:
+        """A consultant edited a message of theirs in the staff group. Returns what became of it,
+        and the ticket:
+        "relayed" (the manager gets "✏️ Koreksi ..." as a reply to the answer they have), "internal"
+        (an edited note: stays internal), "closed" or "no_manager" (not relayed: the consultant must
+        be told why), "unknown" (not a ticket message: ordinary staff talk)."""
+        async with self.db.transaction() as tx:
+            repo = TicketRepo(tx)
+            original = await repo.message_by_source(msg.chat_id, msg.message_id)
+            if original is None or original.direction not in ("out", "note"):
+                return "unknown", None
+            if original.direction == "note":
+                return "internal", original.ticket_id
+            ticket = await repo.get(original.ticket_id)
+            try:
+                rules.transition(ticket, "answer", actor, utcnow())
+            except NotAllowed as exc:
+                return exc.code, ticket.id
+            if ticket.manager_user_id is None:
+                return "no_manager", ticket.id
+            await repo.add_message(ticket.id, "out", kind="correction", author_id=msg.author_id, text=msg.text)
+            box = self.outbox.bind(tx)
+            relayed = [r for r in await box.repo.rows(TO_MANAGER, ("ticket", ticket.id))
+                       if r.dedupe_key and r.dedupe_key.startswith(f"relay:{msg.chat_id}:{msg.message_id}")]
+            reply_to = next((r.sent_message_id for r in reversed(relayed) if r.sent_message_id), None)
+            lang = await self.manager_lang(ticket.manager_user_id, tx)
+            html = self.texts.render(lang, "tickets.correction", number=number(ticket.id), text=msg.text or "",
+                                     name=signer_name(self.settings, signer),
+                                     clinic=self.settings.consultant_signature == "clinic")
+            for i, part in enumerate(split_message(html, TEXT_ROOM)):
+                await box.send_text(ticket.manager_user_id, part, kind=TO_MANAGER, reply_to=reply_to if i == 0 else None,
+                                    dedupe_key=f"edit:{msg.chat_id}:{msg.message_id}:{edited_at}:{i}",
+                                    ref=("ticket", ticket.id))
+        return "relayed", ticket.id
+
+    async def add_note(self, ticket_id: int, msg: Incoming, actor: Actor) -> bool:
+        """An internal note (`!` in the staff group): stored, never relayed."""
+        async with self.db.transaction() as tx:
+            repo = TicketRepo(tx)
+            rules.transition(await repo.get(ticket_id), "note", actor, utcnow())
+            return await repo.add_message(ticket_id, "note", kind=msg.kind, author_id=msg.author_id,
+                                          chat_id=msg.chat_id, message_id=msg.message_id, text=msg.text) is not None
+
+    async def answer_with_entry(self, ticket_id: int, actor: Actor, signer: str, entry_id: str, entry_html: str,
+                                source: Incoming) -> bool:
+        """`/faq <id>` in the topic or as a reply: the knowledge-base entry goes to the manager."""
+        msg = Incoming(source.chat_id, source.message_id, source.author_id, "text", text=f"/faq {entry_id}",
+                       html=entry_html)
+        relayed = await self.relay_from_consultant(ticket_id, msg, actor, signer)
+        ticket = await TicketRepo(self.db).get(ticket_id)  # the knowledge base learns from it (bot/triage/learn.py)
+        await record_ticket_answer(self.db, ticket_id=ticket.id, question=ticket.question, entry_id=entry_id,
+                                   triage_id=ticket.triage_id)
+        return relayed
+
+    # Ratings ------------------------------------------------------------------------------------
+    async def rate(self, ticket_id: int, actor: Actor, score: int) -> Ticket:
+        if not 1 <= score <= 5:
+            raise NotAllowed("bad_score")
+        async with self.db.transaction() as tx:
+            repo = TicketRepo(tx)
+            ticket = await repo.get(ticket_id)
+            changes = rules.transition(ticket, "rate", actor, utcnow())
+            if await repo.rating(ticket_id) is not None and ticket.status == "closed":
+                raise NotAllowed("already_rated")
+            if changes:
+                await repo.update(ticket_id, **changes)
+            await repo.rate(ticket_id, score, actor.user_id)
+            await self.refresh_card(ticket_id, tx)
+            if self.staff_chat_id is not None:
+                await self.outbox.bind(tx).send_text(
+                    self.staff_chat_id, self.texts.render(self.staff_lang, "tickets.rated", number=number(ticket_id),
+                                                          score=score, comment=None),
+                    kind=STAFF_NOTE, dedupe_key=f"rated:{ticket_id}:{ticket.resolved_at}", ref=("ticket", ticket_id))
+            return await repo.get(ticket_id)
+
+    async def comment(self, ticket_id: int, actor: Actor, text: str) -> None:
+        async with self.db.transaction() as tx:
+            repo = TicketRepo(tx)
+            ticket = await repo.get(ticket_id)
+            rules.authorize(actor, "rate", ticket)
+            rating = await repo.rating(ticket_id)
+            if rating is None:
+                raise NotAllowed("not_resolved")
+            await repo.comment(ticket_id, text)
+            if self.staff_chat_id is not None:
+                await self.outbox.bind(tx).send_text(
+                    self.staff_chat_id, self.texts.render(self.staff_lang, "tickets.rated", number=number(ticket_id),
+                                                          score=rating.score, comment=text),
+                    kind=STAFF_NOTE, dedupe_key=f"ratedc:{ticket_id}:{rating.created_at}", ref=("ticket", ticket_id))
+
+    # Service levels -----------------------------------------------------------------------------
+    async def check_sla(self, now: datetime | None = None) -> list[tuple[int, int]]:
+        """Raise unclaimed tickets again in the group after the SLA, tell the admins after twice
+        that. Returns the (ticket id, level) raised now; each level is raised once."""
+        now = now or datetime.now(timezone.utc)
+        hours, oh, lang = self.settings.ticket_sla_office_hours, self.office(), self.staff_lang
+        raised = []
+        for ticket in await TicketRepo(self.db).unclaimed_below_level(2):
+            level = rules.sla_level(from_utc_text(ticket.created_at), now, hours, oh)
+            if level <= ticket.sla_level:
                 continue
-            box = outbox.bind(tx)
-            age = round(oh.office_hours_between(from_utc_text(ticket.created_at), now), 1)
-            if settings.staff_chat_id is not None:
-                await box.send_text(settings.staff_chat_id,
-                                    texts.render(lang, "tickets.sla_raise", number=number(ticket.id), level=level,
-                                                 hours=age),
-                                    kind=SLA, dedupe_key=f"sla:{ticket.id}:{level}", ref=("ticket", ticket.id))
-            if level >= 2:
-                for admin in settings.admin_ids:
-                    await box.send_text(admin, texts.render(lang, "tickets.sla_admin", number=number(ticket.id),
-                                                            hours=age),
-                                        kind=SLA, dedupe_key=f"sla:{ticket.id}:{level}:{admin}", ref=("ticket", ticket.id))
-        raised.append((ticket.id, level))
-    return raised
+            async with self.db.transaction() as tx:
+                if not await TicketRepo(tx).set_status_if(ticket.id, "new", sla_level=level):
+                    continue
+                box, ref = self.outbox.bind(tx), ("ticket", ticket.id)
+                age = round(oh.office_hours_between(from_utc_text(ticket.created_at), now), 1)
+                if self.staff_chat_id is not None:
+                    await box.send_text(self.staff_chat_id,
+                                        self.texts.render(lang, "tickets.sla_raise", number=number(ticket.id),
+                                                          level=level, hours=age),
+                                        kind=SLA, dedupe_key=f"sla:{ticket.id}:{level}", ref=ref)
+                if level >= 2:
+                    for admin in self.settings.admin_ids:
+                        await box.send_text(admin, self.texts.render(lang, "tickets.sla_admin", number=number(ticket.id),
+                                                                     hours=age),
+                                            kind=SLA, dedupe_key=f"sla:{ticket.id}:{level}:{admin}", ref=ref)
+            raised.append((ticket.id, level))
+        return raised

@@ -4,7 +4,6 @@ name without them, so nothing displays reversed."""
 from __future__ import annotations
 
 from bot.core.sanitize import BIDI_CONTROLS
-from bot.tickets import service as tickets
 from tests.e2e.harness import seed_cooperative
 
 RLO, PDF, RLI, PDI = "\u202e", "\u202c", "\u2067", "\u2069"
@@ -16,8 +15,7 @@ async def test_bidi_controls_never_reach_the_staff_group(launch, api, people_for
         svc = bot.services
         coop = await seed_cooperative(svc.db, sari.id, name=f"Kopkar {RLO}amaleS{PDF} Jaya",
                                       full_name=f"Sari {RLI}Wulandari{PDI}")
-        await tickets.open_ticket(svc.db, svc.outbox, svc.texts, svc.settings, cooperative_id=coop.id,
-                                  manager_user_id=sari.id, service="kuratif", category="pinjaman_macet",
+        await svc.tickets.open(cooperative_id=coop.id, manager_user_id=sari.id, service="kuratif", category="pinjaman_macet",
                                   question=f"Pinjaman {RLO}hcaM", source="test")
         await staff.wait_for(lambda m: "Tiket #0001" in m.text, timeout=15)
         await bot.drain_outbox(10)

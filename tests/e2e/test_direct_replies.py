@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.tickets import service as tickets
 from storage.outbox import OutboxRepo
 from tests.e2e.harness import seed_cooperative
 
@@ -24,8 +23,7 @@ async def with_open_ticket(bot, people):
     sari, staff = people.sari, people.staff
     svc = bot.services
     coop = await seed_cooperative(svc.db, sari.id)
-    await tickets.open_ticket(svc.db, svc.outbox, svc.texts, svc.settings, cooperative_id=coop.id,
-                              manager_user_id=sari.id, service="preventif", category="perencanaan",
+    await svc.tickets.open(cooperative_id=coop.id, manager_user_id=sari.id, service="preventif", category="perencanaan",
                               question="Kapan RAT?", source="test")
     await staff.wait_for(has("Tiket #0001"), timeout=10)
 

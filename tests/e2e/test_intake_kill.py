@@ -8,7 +8,7 @@ import asyncio
 
 from bot.core.outbox import Outbox
 from bot.core.texts import Texts
-from bot.tickets import service as tickets
+from bot.tickets.service import TicketService
 from storage.db import Database
 from tests.e2e.harness import STAFF_CHAT_ID, seed_cooperative, settings_for
 
@@ -18,9 +18,9 @@ GRID_MS = (0, 5, 10, 20, 35, 50, 100, 200)
 async def open_ticket(api, database_path, manager_id: int) -> None:
     db = await Database.open(database_path)
     coop = await seed_cooperative(db, manager_id)
-    await tickets.open_ticket(db, Outbox(db), Texts(), settings_for(api, database_path), cooperative_id=coop.id,
-                              manager_user_id=manager_id, service="preventif", category="perencanaan",
-                              question="Kapan RAT?", source="test")
+    await TicketService(db, Outbox(db), Texts(), settings_for(api, database_path)).open(
+        cooperative_id=coop.id, manager_user_id=manager_id, service="preventif", category="perencanaan",
+        question="Kapan RAT?", source="test")
     await db.close()
 
 

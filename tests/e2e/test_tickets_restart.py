@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.tickets import service as tickets
+from bot.tickets.service import TicketService
 from bot.core.outbox import Outbox
 from bot.core.texts import Texts
 from storage.db import Database
@@ -25,8 +25,9 @@ async def test_kill_between_message_and_relay_loses_nothing_and_sends_once(api, 
     db = await Database.open(database_path)
     coop = await seed_cooperative(db, sari.id)
     settings = settings_for(api, database_path)
-    await tickets.open_ticket(db, Outbox(db), Texts(), settings, cooperative_id=coop.id, manager_user_id=sari.id,
-                              service="preventif", category="perencanaan", question="Kapan RAT?", source="test")
+    await TicketService(db, Outbox(db), Texts(), settings).open(
+        cooperative_id=coop.id, manager_user_id=sari.id, service="preventif", category="perencanaan",
+        question="Kapan RAT?", source="test")
     await db.close()
 
     proc = bot_process()

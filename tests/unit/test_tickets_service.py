@@ -44,15 +44,15 @@ async def env(tmp_path):
     await db.close()
 
 
-def args(env):
-    return env["db"], env["outbox"], env["texts"], env["settings"]
+def desk(env) -> svc.TicketService:
+    return svc.TicketService(env["db"], env["outbox"], env["texts"], env["settings"])
 
 
 async def open_one(env, **kw):
     values = dict(cooperative_id=env["coop"].id, manager_user_id=MANAGER_ID, service="kuratif",
                   category="pinjaman_macet", question="Banyak pinjaman macet <b>", source="konsultasi")
     values.update(kw)
-    return await svc.open_ticket(*args(env), **values)
+    return await desk(env).open(**values)
 
 
 async def rows(env, kind=None):
@@ -94,13 +94,13 @@ async def test_relay_in_is_stored_once_and_queued_once(env):
     ticket = await open_one(env)
     msg = svc.Incoming(MANAGER_ID, 77, MANAGER_ID, "text", text="tambahan", html="tambahan")
     me = Actor(MANAGER_ID, cooperative_id=env["coop"].id)
-    assert await svc.relay_in(*args(env), ticket.id, msg, me) is True
-    assert await svc.relay_in(*args(env), ticket.id, msg, me) is False  # a retried update
+    assert await desk(env).relay_from_manager(ticket.id, msg, me) is True
+    assert await desk(env).relay_from_manager(ticket.id, msg, me) is False  # a retried update
     relays = await rows(env, "ticket_in")
     assert len(relays) == 1 and "tambahan" in relays[0]["payload"] and "#0001" in relays[0]["payload"]
     stranger = Actor(502, cooperative_id=env["other"].id)
     with pytest.raises(NotAllowed):
-        await svc.relay_in(*args(env), ticket.id, svc.Incoming(502, 5, 502, "text", "x", "x"), stranger)
+        await desk(env).relay_from_manager(ticket.id, svc.Incoming(502, 5, 502, "text", "x", "x"), stranger)
     assert len(await rows(env, "ticket_in")) == 1
 
 
@@ -108,25 +108,25 @@ async def test_answer_claims_signs_and_marks_first_answer(env):
     ticket = await open_one(env)
     consultant = Actor(CONSULTANT_ID, is_consultant=True)
     msg = svc.Incoming(STAFF, 300, CONSULTANT_ID, "text", "Jawaban", "<b>Jawaban</b>")
-    assert await svc.relay_out(*args(env), ticket.id, msg, consultant, "Bu Rina")
-    assert not await svc.relay_out(*args(env), ticket.id, msg, consultant, "Bu Rina")
+    assert await desk(env).relay_from_consultant(ticket.id, msg, consultant, "Bu Rina")
+    assert not await desk(env).relay_from_consultant(ticket.id, msg, consultant, "Bu Rina")
     out = await rows(env, "ticket_out")
     assert len(out) == 1 and out[0]["chat_id"] == MANAGER_ID
     assert "<b>Jawaban</b>" in out[0]["payload"] and "Bu Rina" in out[0]["payload"]
     after = await TicketRepo(env["db"]).get(ticket.id)
     assert (after.status, after.assignee_id) == ("answered", CONSULTANT_ID) and after.first_answer_at
     photo = svc.Incoming(STAFF, 301, CONSULTANT_ID, "photo", None, None)
-    await svc.relay_out(*args(env), ticket.id, photo, consultant, "Bu Rina")
+    await desk(env).relay_from_consultant(ticket.id, photo, consultant, "Bu Rina")
     last = (await rows(env, "ticket_out"))[-1]
     assert last["method"] == "copy_message" and "Konsultan Klinik" in last["payload"]
     with pytest.raises(NotAllowed):
-        await svc.relay_out(*args(env), ticket.id, svc.Incoming(STAFF, 302, 5, "text", "x", "x"), Actor(5), "X")
+        await desk(env).relay_from_consultant(ticket.id, svc.Incoming(STAFF, 302, 5, "text", "x", "x"), Actor(5), "X")
 
 
 async def test_clinic_signature_hides_the_name(env):
     env["settings"] = env["settings"].model_copy(update={"consultant_signature": "clinic"})
     ticket = await open_one(env)
-    await svc.relay_out(*args(env), ticket.id, svc.Incoming(STAFF, 1, CONSULTANT_ID, "text", "a", "a"),
+    await desk(env).relay_from_consultant(ticket.id, svc.Incoming(STAFF, 1, CONSULTANT_ID, "text", "a", "a"),
                         Actor(CONSULTANT_ID, is_consultant=True), "Bu Rina")
     payload = (await rows(env, "ticket_out"))[0]["payload"]
     assert "Bu Rina" not in payload and "Konsultan Klinik" in payload
@@ -135,7 +135,7 @@ async def test_clinic_signature_hides_the_name(env):
 async def test_notes_are_stored_and_never_queued(env):
     ticket = await open_one(env)
     before = len(await rows(env))
-    assert await svc.add_note(env["db"], ticket.id, svc.Incoming(STAFF, 9, CONSULTANT_ID, "text", "!cek dulu"),
+    assert await desk(env).add_note(ticket.id, svc.Incoming(STAFF, 9, CONSULTANT_ID, "text", "!cek dulu"),
                               Actor(CONSULTANT_ID, is_consultant=True))
     assert len(await rows(env)) == before
     assert (await TicketRepo(env["db"]).messages(ticket.id))[-1].direction == "note"
@@ -145,20 +145,20 @@ async def test_resolve_asks_for_rating_and_rating_closes_and_tells_staff(env):
     ticket = await open_one(env)
     consultant = Actor(CONSULTANT_ID, is_consultant=True)
     await TicketRepo(env["db"]).update(ticket.id, card_message_id=55)
-    _, after = await svc.act(*args(env), ticket.id, "claim", consultant)
+    _, after = await desk(env).act(ticket.id, "claim", consultant)
     assert after.status == "claimed"
     edits = await rows(env, "ticket_card_edit")
     assert len(edits) == 1 and "Bu Rina" in edits[0]["payload"]
-    await svc.act(*args(env), ticket.id, "resolve", consultant)
+    await desk(env).act(ticket.id, "resolve", consultant)
     ask = await rows(env, "ticket_out")
     assert len(ask) == 1 and "tm:rate:1:5" in ask[0]["payload"]
     with pytest.raises(NotAllowed):
-        await svc.rate(*args(env), ticket.id, Actor(502, cooperative_id=env["other"].id), 5)
-    rated = await svc.rate(*args(env), ticket.id, Actor(MANAGER_ID, cooperative_id=env["coop"].id), 4)
+        await desk(env).rate(ticket.id, Actor(502, cooperative_id=env["other"].id), 5)
+    rated = await desk(env).rate(ticket.id, Actor(MANAGER_ID, cooperative_id=env["coop"].id), 4)
     assert rated.status == "closed"
     with pytest.raises(NotAllowed):
-        await svc.rate(*args(env), ticket.id, Actor(MANAGER_ID, cooperative_id=env["coop"].id), 1)
-    await svc.comment(*args(env), ticket.id, Actor(MANAGER_ID, cooperative_id=env["coop"].id), "mantap")
+        await desk(env).rate(ticket.id, Actor(MANAGER_ID, cooperative_id=env["coop"].id), 1)
+    await desk(env).comment(ticket.id, Actor(MANAGER_ID, cooperative_id=env["coop"].id), "mantap")
     notes = [r["payload"] for r in await rows(env, "ticket_staff")]
     assert any("4/5" in p for p in notes) and any("mantap" in p for p in notes)
     assert (await TicketRepo(env["db"]).rating(ticket.id)).comment == "mantap"
@@ -167,25 +167,25 @@ async def test_resolve_asks_for_rating_and_rating_closes_and_tells_staff(env):
 async def test_replayed_press_changes_nothing(env):
     ticket = await open_one(env)
     consultant = Actor(CONSULTANT_ID, is_consultant=True)
-    await svc.act(*args(env), ticket.id, "claim", consultant)
+    await desk(env).act(ticket.id, "claim", consultant)
     before = len(await rows(env))
-    b, a = await svc.act(*args(env), ticket.id, "claim", consultant)
+    b, a = await desk(env).act(ticket.id, "claim", consultant)
     assert b == a and len(await rows(env)) == before
     with pytest.raises(NotAllowed):
-        await svc.act(*args(env), ticket.id, "claim", Actor(999))
+        await desk(env).act(ticket.id, "claim", Actor(999))
 
 
 async def test_sla_raises_once_per_level_and_tells_admins(env):
     ticket = await open_one(env)
     created = from_utc_text(ticket.created_at)
-    assert await svc.check_sla(*args(env), now=created + timedelta(minutes=5)) == []
+    assert await desk(env).check_sla(now=created + timedelta(minutes=5)) == []
     week = created + timedelta(days=7)  # well past 8 office hours
-    assert await svc.check_sla(*args(env), now=week) == [(ticket.id, 2)]
-    assert await svc.check_sla(*args(env), now=week) == []
+    assert await desk(env).check_sla(now=week) == [(ticket.id, 2)]
+    assert await desk(env).check_sla(now=week) == []
     sla = await rows(env, "ticket_sla")
     assert {r["chat_id"] for r in sla} == {STAFF, 77}
-    await svc.act(*args(env), (await open_one(env)).id, "claim", Actor(CONSULTANT_ID, is_consultant=True))
-    assert await svc.check_sla(*args(env), now=week + timedelta(days=7)) == []  # claimed: no raise
+    await desk(env).act((await open_one(env)).id, "claim", Actor(CONSULTANT_ID, is_consultant=True))
+    assert await desk(env).check_sla(now=week + timedelta(days=7)) == []  # claimed: no raise
 
 
 async def test_forget_user_keeps_the_record_without_the_person(env):
@@ -196,3 +196,16 @@ async def test_forget_user_keeps_the_record_without_the_person(env):
     kept = await repo.get(ticket.id)
     assert kept.manager_user_id is None and await repo.export_for(MANAGER_ID) == []
     assert all(m.author_id is None for m in await repo.messages(ticket.id))
+
+
+async def test_set_status_if_refuses_column_names_outside_the_whitelist(env):
+    """Issue 9: set_status_if pasted any keyword into the SQL, unlike update()."""
+    ticket = await open_one(env)
+    repo = TicketRepo(env["db"])
+    with pytest.raises(ValueError):
+        await repo.set_status_if(ticket.id, "new", **{"question = 'x', status": "closed"})
+    with pytest.raises(ValueError):
+        await repo.set_status_if(ticket.id, "new", created_at="2000-01-01T00:00:00.000Z")
+    kept = await repo.get(ticket.id)
+    assert (kept.status, kept.question) == ("new", ticket.question)
+    assert await repo.set_status_if(ticket.id, "new", status="claimed", assignee_id=CONSULTANT_ID)
