@@ -129,3 +129,10 @@ async def test_a_button_of_the_paused_health_check_does_not_hijack_the_governanc
     assert sari.answers()[-1]  # told the button is no longer current
     assert next(m for m in sari.messages() if m.message_id == governance_step.message_id).keyboard
     assert not sari.said("Langkah 2 dari 21")
+
+
+async def test_a_plain_ok_is_answered_in_the_managers_indonesian(app, api):
+    await seed_cooperative(app.bot_data["services"].db, MANAGER_ID)
+    sari = Person(app, api, MANAGER_ID)
+    await sari.send("ok")
+    assert sari.last.startswith("Baik 👍") and "All right" not in sari.last
