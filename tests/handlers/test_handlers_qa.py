@@ -3,6 +3,7 @@ failed before its fix."""
 from __future__ import annotations
 
 from tests.e2e.harness import ADMIN_ID, CONSULTANT_ID, MANAGER_ID, STAFF_CHAT_ID, seed_cooperative
+from tests.factories import sticker_message
 from tests.handlers.chat import Person
 
 
@@ -136,3 +137,10 @@ async def test_a_plain_ok_is_answered_in_the_managers_indonesian(app, api):
     sari = Person(app, api, MANAGER_ID)
     await sari.send("ok")
     assert sari.last.startswith("Baik 👍") and "All right" not in sari.last
+
+
+async def test_a_sticker_outside_any_flow_is_not_told_about_a_step(app, api):
+    await seed_cooperative(app.bot_data["services"].db, MANAGER_ID)
+    sari = Person(app, api, MANAGER_ID)
+    await app.process_update(sticker_message(app.bot, MANAGER_ID))
+    assert "langkah ini" not in sari.last and "/konsultasi" in sari.last
