@@ -144,3 +144,16 @@ async def test_a_sticker_outside_any_flow_is_not_told_about_a_step(app, api):
     sari = Person(app, api, MANAGER_ID)
     await app.process_update(sticker_message(app.bot, MANAGER_ID))
     assert "langkah ini" not in sari.last and "/konsultasi" in sari.last
+
+
+async def test_a_typed_meeting_date_takes_the_date_buttons_away(app, api):
+    """They stayed under the question and answered 'Tombol ini sudah tidak berlaku'."""
+    await seed_cooperative(app.bot_data["services"].db, MANAGER_ID)
+    sari = Person(app, api, MANAGER_ID)
+    await sari.send("/rapat")
+    await sari.press("Rapat pengurus")
+    picker = sari.messages()[-1]
+    assert picker.keyboard
+    await sari.send("besok jam 9 pagi")
+    assert "Di mana rapatnya" in sari.last
+    assert not next(m for m in sari.messages() if m.message_id == picker.message_id).keyboard
