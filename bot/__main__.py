@@ -206,6 +206,18 @@ def cmd_kb(args: argparse.Namespace) -> int:
     return 2
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """The office's report workbook straight from the database (no token, no Telegram)."""
+    settings = _settings()
+    from bot.supervision.cli import write_report
+
+    try:
+        return write_report(settings, args.period, Path(args.output), chart=args.chart)
+    except ValueError as exc:
+        print(f"report: {exc}", file=sys.stderr)
+        return 2
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Klinik Koperasi Telegram bot")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -229,6 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true",
                    help="exit 1 unless the bot runs and the database reads (health checks)")
     p.set_defaults(func=cmd_status)
+    p = sub.add_parser("report", help="the supervision report workbook (.xlsx) from the database, offline")
+    p.add_argument("--period", default="bulan", help="2026-11, 2026-Q4, 2026, or bulan|triwulan|tahun (default bulan)")
+    p.add_argument("-o", "--output", required=True, help="the .xlsx file to write")
+    p.add_argument("--chart", help="also write the summary chart (PNG) here")
+    p.set_defaults(func=cmd_report)
     p = sub.add_parser("kb", help="knowledge base tools (offline)")
     kb = p.add_subparsers(dest="kb_command", required=True, metavar="KB_COMMAND")
     kb.add_parser("check", help="validate every FAQ entry")

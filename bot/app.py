@@ -39,11 +39,12 @@ from bot.health.checks import HealthChecks
 from bot.onboarding.accounts import Accounts
 from bot.ops.service import OpsService
 from bot.privacy.service import Privacy
+from bot.supervision.service import SupervisionService
 from bot.triage.desk import Desk
 from bot.triage.service import shipped_knowledge
 from bot.tickets.service import TicketService
 from handlers import (admin, ask, broadcasts, health, meetings, membership, onboarding, privacy, profile,
-                      reminders, router, staff, tickets_manager, tickets_staff)
+                      reminders, router, staff, supervision, tickets_manager, tickets_staff)
 from handlers.errors import on_error
 from storage.db import Database
 
@@ -56,6 +57,7 @@ JOURNEYS_KEY = "journeys"
 JOURNEYS: tuple[ModuleType, ...] = (
     membership, onboarding, profile, privacy, staff,
     tickets_manager, tickets_staff, ask, reminders, meetings, broadcasts, health, admin,
+    supervision,
     router,
 )
 
@@ -133,6 +135,7 @@ async def build_services(settings: Settings, bot: Bot, journeys: Journeys) -> Se
     clock = Clock(settings.clock_start)
     tz = settings.tz
     knowledge = await asyncio.to_thread(shipped_knowledge)  # about half a second, once per process
+    tickets = TicketService(db, outbox, texts, settings)
     return Services(
         settings=settings, db=db, texts=texts, outbox=outbox, delivery=worker, journeys=journeys, clock=clock,
         conversations=Conversations(db), accounts=Accounts(db, settings.default_language),
@@ -147,7 +150,8 @@ async def build_services(settings: Settings, bot: Bot, journeys: Journeys) -> Se
                                     today=lambda: datetime.now(tz).date()),
         health=HealthChecks(db, outbox, texts, settings),
         ops=OpsService(settings, db, outbox, texts),
-        tickets=TicketService(db, outbox, texts, settings),
+        tickets=tickets,
+        supervision=SupervisionService(db, outbox, texts, settings, clock, tickets=tickets),
     )
 
 

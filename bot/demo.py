@@ -34,6 +34,8 @@ INTRO = """\
  Coba / try: /start (daftar) -> "gmn cara rat online min?" -> /konsultasi ->
  :staf (jawab tiket / answer the ticket) -> :manajer -> /rapat, /jadwal,
  /cekkesehatan, /cektatakelola -> :admin -> /siaran
+ Pengawasan / supervision (300 koperasi contoh / sample cooperatives):
+ :staf -> /risiko, /binaan, /koperasi kopkar, /laporan, /laporan tahun
 """
 
 HELP = """\
@@ -75,6 +77,8 @@ class DemoTerminal:
         return user.first_name if user else str(chat_id)
 
     def show(self, message: BotMessage) -> None:
+        if message.chat_id not in self.known_chats():
+            return  # the sample regency's people (bot/supervision/seed.py): not played here
         target = self.where(message.chat_id, message.thread_id)
         if message.deleted:
             print(f"--- Bot -> {target}: pesan #{message.message_id} dihapus / deleted ---", flush=True)
@@ -96,6 +100,9 @@ class DemoTerminal:
         if message.reply_keyboard and not message.edited:
             print("  keyboard: " + " | ".join(" ".join(row) for row in message.reply_keyboard))
         print(flush=True)
+
+    def known_chats(self) -> set[int]:
+        return {self.manager.id, self.admin.id, self.staff.id, *(c.id for c in self.consultants.values())}
 
     def save_file(self, message: BotMessage) -> Path | None:
         """A photo or document the bot sent, written to a file the demo user can open."""
@@ -264,6 +271,10 @@ async def run_demo(database_path: Path, forum: bool = True) -> None:
         database_path.parent.mkdir(parents=True, exist_ok=True)
         settings = Settings(_env_file=None, bot_token=DEMO_TOKEN, staff_chat_id=STAFF_CHAT_ID,
                             admin_ids=[ADMIN_ID], database_path=database_path, telegram_api_url=url)
+        from bot.supervision.seed import pendamping_ids, seed_demo_database
+        await seed_demo_database(database_path, settings)  # a sample regency for /risiko, /laporan...
+        for number, user_id in enumerate(pendamping_ids(), 1):
+            api.add_user(user_id, f"Pendamping {number}")
         print(INTRO, flush=True)
         async with running_application(settings):
             await api.settle(quiet=0.2)

@@ -25,6 +25,7 @@ class RulesError(ValueError):
     """The obligations data file is malformed; the message names the obligation and field."""
 
 
+@functools.lru_cache(maxsize=4096)  # pure; the supervision risk list asks it ~50,000 times
 def month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 

@@ -216,6 +216,9 @@ class DeliveryWorker:
             if path:
                 p["photo"] = Path(path).read_bytes()
             msg = await self.bot.send_photo(chat_id=row.chat_id, **p)
+        elif row.method == "send_document":
+            p["document"] = Path(p.pop("document_path")).read_bytes()
+            msg = await self.bot.send_document(chat_id=row.chat_id, **p)
         elif row.method == "edit_message_text":
             try:
                 msg = await self.bot.edit_message_text(chat_id=row.chat_id, **p)

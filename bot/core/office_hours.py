@@ -104,6 +104,11 @@ class OfficeHours:
                 if _utc(end) > _utc(local):
                     yield start, end
 
+    def open_intervals(self, day: date) -> list[tuple[datetime, datetime]]:
+        """The open intervals of a local calendar day (none on a holiday), for callers that
+        measure many durations at once (bot/supervision/officetime.py)."""
+        return self._intervals(day)
+
     def is_open(self, dt: datetime) -> bool:
         local = self._local(dt)
         return any(_utc(s) <= _utc(local) < _utc(e) for s, e in self._intervals(local.date()))

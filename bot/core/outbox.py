@@ -74,6 +74,18 @@ class Outbox:
         return await self._add(kind, chat_id, "send_photo", payload, dedupe_key=dedupe_key,
                                ref=ref, not_before=None)
 
+    async def send_document(self, chat_id: int, *, kind: str, document_path: str, filename: str,
+                            caption_html: str | None = None, thread_id: int | None = None,
+                            dedupe_key: str | None = None, ref: tuple[str, int] | None = None) -> int | None:
+        """A file written to disk before the row (e.g. a report workbook); read when sent."""
+        payload: dict = {"document_path": document_path, "filename": filename}
+        if caption_html is not None:
+            payload.update(caption=caption_html, parse_mode="HTML")
+        if thread_id:
+            payload["message_thread_id"] = thread_id
+        return await self._add(kind, chat_id, "send_document", payload, dedupe_key=dedupe_key,
+                               ref=ref, not_before=None)
+
     async def edit_text(self, chat_id: int, message_id: int, html: str, *, kind: str,
                         keyboard: Keyboard | None = None, dedupe_key: str | None = None,
                         ref: tuple[str, int] | None = None) -> int | None:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from bot.onboarding.accounts import Accounts
     from bot.ops.service import OpsService
     from bot.privacy.service import Privacy
+    from bot.supervision.service import SupervisionService
     from bot.triage.desk import Desk
     from bot.tickets.service import TicketService
     from bot.triage.service import Knowledge
@@ -72,6 +73,7 @@ class Services:
     health: HealthChecks
     ops: OpsService  # backups, status, alerts to the admins
     tickets: TicketService  # consultation tickets; holds whether the staff group is a forum
+    supervision: SupervisionService  # issue 14: the office's card, risk list, visits, report
     staff_cache: TTLCache = field(default_factory=TTLCache)
 
 

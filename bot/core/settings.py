@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     backup_keep_daily: int = Field(default=7, ge=1)
     backup_keep_weekly: int = Field(default=4, ge=0)
     log_format: str = "text"
+    # Supervision (issue 14): how often (seconds) the monthly report, the weekly pendamping
+    # digest and visit follow-up reminders are checked for being due.
+    supervision_tick_seconds: float = Field(default=300.0, gt=0)
     # Webhook mode instead of long polling (issue 15): the public URL Telegram posts to, the
     # host:port the bot's webhook server binds, and the secret Telegram sends in a header.
     webhook_url: str | None = None
