@@ -36,6 +36,12 @@ async def triage(update: Update, context: Context) -> bool:
     question = message.text.strip()
     if not question:
         return False
+    return await answer_question(update, context, question)
+
+
+async def answer_question(update: Update, context: Context, question: str) -> bool:
+    """The FAQ's answer to `question` (typed, or kept while the manager chose "Pertanyaan baru")."""
+    user = update.effective_user
     lang_ = await lang(update, context)
     if len(question) > MAX_QUESTION:
         await reply(update, context, t(context, lang_, "ask.too_long", limit=MAX_QUESTION, length=len(question)))

@@ -292,6 +292,9 @@ async def on_response(update: Update, context: Context) -> None:
     broadcast_id = data.int_arg(0) if data else None
     choice = data.arg(1) if data else None
     message_id = query.message.message_id if query.message else None
+    if broadcast_id == 0:  # the admin's preview (see _preview): inert, but not "stale"
+        await query.answer(label(context, lang_, "broadcasts.response_preview"))
+        return
     if broadcast_id is None or choice is None or not await service(context).respond(
             update.effective_user.id, update.effective_chat.id, message_id, broadcast_id, choice):
         await query.answer(label(context, lang_, "common.stale_button"))

@@ -239,7 +239,10 @@ async def _step_button(update: Update, context: Context, check: HealthCheck, dat
     query = update.callback_query
     lang_ = await lang(update, context)
     prompt = hf.next_prompt(check.kind, check.answers)
-    if prompt is None or data.arg(1, "") != str(prompt.number):  # a button of an earlier step
+    state = await current_flow(update, context)
+    in_flow = state is not None and state.name == FLOW and state.data.get("check_id") == check.id
+    # a button of an earlier step, or of a check paused by /batal or by starting the other check
+    if prompt is None or data.arg(1, "") != str(prompt.number) or not in_flow:
         await query.answer(label(context, lang_, "health.stale"))
         return
     if data.action == "b":

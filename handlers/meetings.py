@@ -18,7 +18,7 @@ from bot.core.buttons import Button, Callback, callback, grid, parse_callback
 from bot.core import jobs
 from bot.core.services import SERVICES_KEY, Services, get_services
 from bot.core.when import parse_when
-from handlers.common import Context, edit_or_reply, label, lang, reply, say, t, text_input
+from handlers.common import Context, drop_buttons, edit_or_reply, label, lang, reply, say, t, text_input
 from handlers.flows import current_flow, end_flow, flow, save_flow, start_flow
 from storage.cooperatives import Manager
 from storage.flows import FlowState
@@ -108,7 +108,16 @@ async def _ask_when(update: Update, context: Context, state: FlowState, edit: bo
                  when=datetime.fromisoformat(state.data["old"]).astimezone(service(context).tz))
     else:
         html = t(context, lang_, "meetings.ask_when", kind=state.data["kind"])
-    await (edit_or_reply if edit else reply)(update, context, html, _day_keyboard(context, lang_))
+    if edit:
+        await edit_or_reply(update, context, html, _day_keyboard(context, lang_))
+        pressed = update.callback_query.message if update.callback_query else None
+        picker = pressed.message_id if pressed else None
+    else:
+        sent = await reply(update, context, html, _day_keyboard(context, lang_))
+        picker = sent.message_id if sent else None
+    # a date typed instead of picked takes the picker's buttons away (see _take_when)
+    state.data["picker"] = picker
+    await save_flow(context, state)
 
 
 # Typed answers -----------------------------------------------------------------------------
@@ -150,6 +159,9 @@ async def _take_when(update: Update, context: Context, state: FlowState, start: 
         await say(update, context, f"meetings.when_{problem}")
         return
     lang_ = await lang(update, context)
+    picker = state.data.pop("picker", None)
+    if picker and not edit:  # typed: the day/time buttons above would only answer "no longer valid"
+        await drop_buttons(update, context, picker)
     if state.name == MOVE_FLOW:
         found = await _own_meeting(update, context, state.data["meeting_id"])
         await end_flow(update, context)

@@ -29,8 +29,8 @@ async def on_private_message(update: Update, context: Context) -> None:
             return
     if update.effective_message.text:
         await say(update, context, "common.not_understood")
-    else:
-        await say(update, context, "common.need_text")
+    else:  # no step is waiting for an answer here: say what the bot can do with media
+        await say(update, context, "common.media_outside_flow")
 
 
 async def on_unknown_command(update: Update, context: Context) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Message, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.core.buttons import Button, callback, grid, parse_callback
 from bot.core.services import get_services
@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 FLOW, PICK, COMMENT = "ticket", "ticket_pick", "ticket_comment"
 MEDIA_KINDS = ("photo", "animation", "video", "document", "audio", "voice", "video_note", "sticker")
 NO_TEXT = "—"
+FILE_KINDS = frozenset({"photo", "document", "video", "audio", "voice", "video_note", "animation"})
 
 
 def incoming(message: Message) -> service.Incoming:
@@ -103,7 +104,7 @@ async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
     data = parse_callback(query.data)
     handler = {"svc": _on_service, "cat": _on_category, "send": _on_send, "cancel": _on_cancel,
-               "pick": _on_pick, "close": _on_close, "reopen": _on_reopen, "rate": _on_rate,
+               "pick": _on_pick, "again": _on_again, "new": _on_new, "write": _on_write, "close": _on_close, "reopen": _on_reopen, "rate": _on_rate,
                "skip": _on_skip}.get(data.action if data else "")
     if handler is None:
         await query.answer()
@@ -176,6 +177,9 @@ async def _on_send(update: Update, context: Context, args: list[str]) -> None:
     exp = svc.tickets.expectation()
     await edit_or_reply(update, context, t(context, await lang(update, context), "tickets.opened",
                                            number=rules.number(ticket.id), exp=exp))
+    if update.callback_query.message is not None:  # a reply to "sudah kami terima" goes to the ticket
+        await svc.tickets.mark_manager_message(update.effective_chat.id, update.callback_query.message.message_id,
+                                               ticket.id)
 
 
 async def _on_cancel(update: Update, context: Context, args: list[str]) -> None:
@@ -185,23 +189,52 @@ async def _on_cancel(update: Update, context: Context, args: list[str]) -> None:
     await edit_or_reply(update, context, t(context, await lang(update, context), "common.cancelled"))
 
 
-# Later messages ---------------------------------------------------------------------------
+# Later messages: which ones go to a ticket (issue 11.1) ----------------------------------------
 async def on_private_message(update: Update, context: Context) -> bool:
-    """PRIVATE_FALLBACK: a manager's message while a ticket of theirs is open goes to it."""
+    """PRIVATE_FALLBACK (outside any flow): a remembered choice or a live exchange goes to the
+    ticket; otherwise, with a ticket open (or finished recently), the manager chooses, and the
+    messages written meanwhile are kept. No ticket near: a file is offered as a consultation."""
     user = update.effective_user
-    open_tickets = await tickets(context).open_of_manager(user.id)
-    if not open_tickets:
-        return False
+    route = await tickets(context).route(user.id)
     msg = incoming(update.effective_message)
-    if len(open_tickets) == 1:
-        await _relay(update, context, open_tickets[0].id, [msg])
+    if route.kind == "ticket":
+        await tickets(context).remember(user.id, "ticket", route.tickets[0].id)  # the exchange goes on
+        await _relay(update, context, route.tickets[0].id, [msg])
         return True
-    await start_flow(update, context, PICK, "pick", {"messages": [msg.as_dict()]})
+    if route.kind in ("ask", "reopen"):
+        await _offer(update, context, route.kind, list(route.tickets), [msg])
+        return True
+    if msg.kind in FILE_KINDS:  # "faq" or "none": a file is no FAQ question
+        await _offer_consultation(update, context, msg)
+        return True
+    return False
+
+
+async def _offer(update: Update, context: Context, kind: str, choices: list, messages: list[service.Incoming]) -> None:
+    """[Tambahkan ke tiket #0002] … [❓ Pertanyaan baru] (or [Buka lagi tiket #0001] …); the
+    message waits in the PICK flow with the ones that follow until the manager chooses."""
+    await start_flow(update, context, PICK, kind, {"messages": [m.as_dict() for m in messages]})
     lang_ = await lang(update, context)
-    keyboard = [[Button(f"{rules.number(tk.id)} · {tk.question[:40]}", callback("tm", "pick", tk.id))]
-                for tk in open_tickets[:8]]
-    await reply(update, context, t(context, lang_, "tickets.pick_ticket"), keyboard)
-    return True
+    action = "pick" if kind == "ask" else "again"
+    name = "tickets.btn_add_to" if kind == "ask" else "tickets.btn_reopen_with"
+    keyboard = [[Button(label(context, lang_, name, number=rules.number(tk.id)), callback("tm", action, tk.id))]
+                for tk in choices[:8]]
+    keyboard.append([Button(label(context, lang_, "tickets.btn_new_question"), callback("tm", "new"))])
+    items = [{"number": rules.number(tk.id), "ticket": tk} for tk in choices[:8]]
+    await reply(update, context, t(context, lang_, f"tickets.route_{kind}", items=items), keyboard)
+
+
+async def _offer_consultation(update: Update, context: Context, msg: service.Incoming) -> None:
+    """Issue 11.9: a file outside any flow starts /konsultasi with the file kept as its first attachment."""
+    if await tickets(context).cooperative_of(update.effective_user.id) is None:
+        await say(update, context, "tickets.need_cooperative")
+        return
+    await start_flow(update, context, FLOW, "service", {"question": "", "triage_id": None,
+                                                        "messages": [msg.as_dict()]})
+    lang_ = await lang(update, context)
+    keyboard = [[Button(label(context, lang_, "tickets.service", key=s), callback("tm", "svc", s)) for s in rules.SERVICES],
+                [Button(label(context, lang_, "common.btn_cancel"), "tm:cancel")]]
+    await reply(update, context, t(context, lang_, "tickets.file_offer", kind=msg.kind), keyboard)
 
 
 async def _relay(update: Update, context: Context, ticket_id: int, messages: list[service.Incoming]) -> None:
@@ -217,25 +250,119 @@ async def _relay(update: Update, context: Context, ticket_id: int, messages: lis
             return
         acknowledge = acknowledge or (stored and not album_seen)
     if acknowledge and not fair_share.quiet(context, update.effective_user.id):  # issue 16: one notice said it
-        await say(update, context, "tickets.relayed", number=rules.number(ticket_id))
+        sent = await say(update, context, "tickets.relayed", number=rules.number(ticket_id))
+        if sent is not None:  # a reply to the acknowledgement goes to the ticket too
+            await desk.mark_manager_message(sent.chat_id, sent.message_id, ticket_id)
+
+
+async def on_reply(update: Update, context: Context) -> None:
+    """Group -3 (before broadcasts' replies, flows and journeys): a Telegram reply to a ticket
+    message (a relayed answer, "Diteruskan", the manager's own) goes to that ticket, even inside
+    another flow, which stays where it was. A reply to anything else is left to the others."""
+    message, user = update.effective_message, update.effective_user
+    replied = message.reply_to_message if message else None
+    if replied is None or user is None:
+        return
+    desk = tickets(context)
+    ticket = await desk.ticket_of_reply(update.effective_chat.id, replied.message_id)
+    if ticket is None or ticket.manager_user_id != user.id:
+        return
+    if not await get_services(context).accounts.has_consented(user.id):
+        return
+    if ticket.status in rules.OPEN:
+        await desk.remember(user.id, "ticket", ticket.id)
+        await _relay(update, context, ticket.id, [incoming(message)])
+        raise ApplicationHandlerStop
+    state = await current_flow(update, context)
+    if state is None or state.name == PICK:  # a finished ticket: offer to reopen it
+        pending = [service.Incoming(**m) for m in state.data.get("messages", [])] if state else []
+        await _offer(update, context, "reopen", [ticket], pending + [incoming(message)])
+        raise ApplicationHandlerStop
 
 
 @flow(PICK)
 async def on_pick_message(update: Update, context: Context, state: FlowState) -> None:
-    state.data.setdefault("messages", []).append(incoming(update.effective_message).as_dict())
+    """While the choice is pending, messages are kept (and said to be) until it is made."""
+    messages = state.data.setdefault("messages", [])
+    msg = incoming(update.effective_message)
+    if any(m["message_id"] == msg.message_id for m in messages):
+        return  # a retried update
+    album_seen = bool(msg.media_group_id) and any(m.get("media_group_id") == msg.media_group_id for m in messages)
+    messages.append(msg.as_dict())
     await save_flow(context, state)
+    if not album_seen:  # an album is acknowledged once
+        count = len({m.get("media_group_id") or f"m{m['message_id']}" for m in messages})
+        await say(update, context, "tickets.kept_pending", count=count)
+
+
+async def _pending(update: Update, context: Context) -> list[service.Incoming] | None:
+    state = await _flow_at(update, context, PICK)
+    if state is None:
+        return None
+    await end_flow(update, context)
+    return [service.Incoming(**m) for m in state.data.get("messages", [])]
 
 
 async def _on_pick(update: Update, context: Context, args: list[str]) -> None:
-    state = await _flow_at(update, context, PICK)
     ticket_id = rules.parse_number(args[0] if args else None)
-    if state is None or ticket_id is None:
+    if ticket_id is None:
+        await update.callback_query.answer()
         return
-    await end_flow(update, context)
-    messages = [service.Incoming(**m) for m in state.data.get("messages", [])]
-    await edit_or_reply(update, context, t(context, await lang(update, context), "tickets.relayed",
+    messages = await _pending(update, context)
+    if messages is None:
+        return
+    await tickets(context).remember(update.effective_user.id, "ticket", ticket_id)
+    await edit_or_reply(update, context, t(context, await lang(update, context), "tickets.route_chosen",
                                            number=rules.number(ticket_id)))
     await _relay(update, context, ticket_id, messages)
+
+
+async def _on_again(update: Update, context: Context, args: list[str]) -> None:
+    """[Buka lagi tiket #0001]: reopen, then the kept messages go to it."""
+    ticket_id = rules.parse_number(args[0] if args else None)
+    if ticket_id is None:
+        await update.callback_query.answer()
+        return
+    messages = await _pending(update, context)
+    if messages is None:
+        return
+    try:
+        await tickets(context).act(ticket_id, "reopen", await _actor(context, update.effective_user.id))
+    except (rules.NotAllowed, LookupError):
+        pass  # already open again (a second press): the messages still go to it
+    await tickets(context).remember(update.effective_user.id, "ticket", ticket_id)
+    await edit_or_reply(update, context, t(context, await lang(update, context), "tickets.reopened_ok",
+                                           number=rules.number(ticket_id)))
+    await _relay(update, context, ticket_id, messages)
+
+
+async def _on_new(update: Update, context: Context, args: list[str]) -> None:
+    """[❓ Pertanyaan baru]: the kept messages are a question for the FAQ (never the staff group)."""
+    messages = await _pending(update, context)
+    if messages is None:
+        return
+    await tickets(context).remember(update.effective_user.id, "faq")
+    lang_ = await lang(update, context)
+    await edit_or_reply(update, context, t(context, lang_, "tickets.route_new"))
+    question = "\n".join(m.text for m in messages if m.kind == "text" and m.text).strip()
+    if question:
+        from handlers import ask  # ask imports this module (its "Tanya konsultan" starts /konsultasi)
+        await ask.answer_question(update, context, question)
+    files = [m for m in messages if m.kind not in ("text", "other")]
+    if files:
+        await _offer_consultation(update, context, files[0])
+
+
+async def _on_write(update: Update, context: Context, args: list[str]) -> None:
+    """/tiketsaya's [✍️ Tulis ke #0001]: the next messages go to that ticket."""
+    ticket_id = rules.parse_number(args[0] if args else None)
+    ticket = await tickets(context).get(ticket_id) if ticket_id else None
+    if ticket is None or ticket.manager_user_id != update.effective_user.id or ticket.status not in rules.OPEN:
+        await update.callback_query.answer(label(context, await lang(update, context), "common.stale_button"))
+        return
+    await update.callback_query.answer()
+    await tickets(context).remember(update.effective_user.id, "ticket", ticket_id)
+    await say(update, context, "tickets.write_to", number=rules.number(ticket_id))
 
 
 # /tiketsaya, close, reopen, rating ------------------------------------------------------
@@ -252,8 +379,12 @@ async def my_tickets(update: Update, context: Context) -> None:
         return
     lang_ = await lang(update, context)
     items = [{"number": rules.number(tk.id), "ticket": tk} for tk in mine]
-    keyboard = grid([Button(label(context, lang_, "tickets.btn_close", number=rules.number(tk.id)),
-                            callback("tm", "close", tk.id)) for tk in mine if tk.status != "closed"], 2)
+    keyboard = [[Button(label(context, lang_, "tickets.btn_write", number=rules.number(tk.id)),
+                        callback("tm", "write", tk.id)),
+                 Button(label(context, lang_, "tickets.btn_close", number=rules.number(tk.id)),
+                        callback("tm", "close", tk.id))] for tk in mine if tk.status in rules.OPEN]
+    keyboard += grid([Button(label(context, lang_, "tickets.btn_close", number=rules.number(tk.id)),
+                             callback("tm", "close", tk.id)) for tk in mine if tk.status == "resolved"], 2)
     await reply(update, context, t(context, lang_, "tickets.my_tickets", items=items), keyboard)
 
 
@@ -326,6 +457,8 @@ HANDLERS = [
     CommandHandler("konsultasi", consult, filters=PRIVATE),
     CommandHandler("tiketsaya", my_tickets, filters=PRIVATE),
     CallbackQueryHandler(on_button, pattern=r"^tm:"),
+    # Group -3: a reply to a ticket message, before broadcasts' replies (-2), flows and journeys.
+    (MessageHandler(PRIVATE & filters.REPLY & ~filters.COMMAND & filters.UpdateType.MESSAGE, on_reply), -3),
 ]
 PRIVATE_COMMANDS = ["konsultasi", "tiketsaya"]
 PRIVATE_FALLBACK = on_private_message

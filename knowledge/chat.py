@@ -30,6 +30,7 @@ jawabannya penjelasannya bantuannya sudah ok juga lagi ah eh loh kok hehe wkwk h
 all the for your sir madam team tim klinik mau tanya nanya bertanya ingin izin""".split())
 ENGLISH = frozenset("""hi hello hey good morning afternoon evening thanks thank you ok okay got it
 noted alright great cool nice so very much all the for your sir madam team done""".split())
+SHARED = frozenset({"ok", "okay"})  # as much Indonesian chat as English
 _EMOJI_THANKS = "🙏"
 _EMOJI_ACK = "👍👌🙂😊😀😁👏✅🆗"
 # Words that tie a message to cooperatives: one of them and it is not off-topic.
@@ -71,7 +72,8 @@ def small_talk(text: str) -> SmallTalk | None:
     else:
         kind = "ack"
     english = sum(w in ENGLISH for w in words)
-    lang = "en" if english and english * 2 >= len([w for w in words if w not in FILLERS or w in ENGLISH]) \
+    # "ok" alone is everyday Indonesian too: it does not switch the reply to English
+    lang = "en" if any(w in ENGLISH and w not in SHARED for w in words) and english * 2 >= len([w for w in words if w not in FILLERS or w in ENGLISH]) \
         and not any(w in ("makasih", "terima", "kasih", "pagi", "siang", "sore", "malam", "siap")
                     for w in words) else "id"
     return SmallTalk(kind, lang)

@@ -134,6 +134,7 @@ async def seed(path: Path) -> dict[int, int]:
             cooperative_id=coop.id, manager_user_id=uid, service="kuratif", category="lainnya",
             question=f"Pertanyaan {uid}", source="bench")
         opened[uid] = ticket.id
+        await TicketService(db, outbox, texts, settings).remember(uid, "ticket", ticket.id)  # writing to it now
     await db.close()
     return opened
 

@@ -255,6 +255,50 @@ class TicketRepo:
         row = await self.db.fetchone("SELECT * FROM ticket_ratings WHERE ticket_id = ?", (ticket_id,))
         return Rating(**{k: row[k] for k in Rating.__dataclass_fields__}) if row else None
 
+    # Manager side: which private messages belong to a ticket, and the exchange's choice ----
+    async def map_manager_message(self, chat_id: int, message_id: int, ticket_id: int) -> None:
+        await self.db.execute(
+            "INSERT INTO ticket_manager_messages (chat_id, message_id, ticket_id) VALUES (?, ?, ?) "
+            "ON CONFLICT(chat_id, message_id) DO NOTHING", (chat_id, message_id, ticket_id))
+
+    async def by_manager_message(self, chat_id: int, message_id: int) -> Ticket | None:
+        """The ticket a private-chat message belongs to: one the bot sent for it, or the manager's own."""
+        row = await self.db.fetchone(
+            "SELECT t.* FROM tickets t JOIN ticket_manager_messages m ON m.ticket_id = t.id "
+            "WHERE m.chat_id = ? AND m.message_id = ?", (chat_id, message_id))
+        if row is None:
+            row = await self.db.fetchone(
+                "SELECT t.* FROM tickets t JOIN ticket_messages m ON m.ticket_id = t.id "
+                "WHERE m.chat_id = ? AND m.message_id = ? AND m.direction = 'in'", (chat_id, message_id))
+        return _ticket(row) if row else None
+
+    async def last_answer_at(self, ticket_id: int) -> str | None:
+        """When the consultant last wrote to the manager on this ticket (UTC text)."""
+        row = await self.db.fetchone(
+            "SELECT MAX(created_at) FROM ticket_messages WHERE ticket_id = ? AND direction = 'out'", (ticket_id,))
+        return row[0] if row and row[0] else None
+
+    async def resolved_of_manager_since(self, user_id: int, since: str) -> list[Ticket]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM tickets WHERE manager_user_id = ? AND status IN ('resolved', 'closed') "
+            "AND resolved_at IS NOT NULL AND resolved_at >= ? ORDER BY resolved_at DESC", (user_id, since))
+        return [_ticket(r) for r in rows]
+
+    async def route(self, user_id: int, now: str) -> tuple[str, int | None] | None:
+        row = await self.db.fetchone("SELECT choice, ticket_id FROM ticket_routes WHERE user_id = ? AND until > ?",
+                                     (user_id, now))
+        return (row[0], row[1]) if row else None
+
+    async def clear_route(self, user_id: int) -> None:
+        await self.db.execute("DELETE FROM ticket_routes WHERE user_id = ?", (user_id,))
+        await self.db.execute("DELETE FROM ticket_manager_messages WHERE chat_id = ?", (user_id,))
+
+    async def set_route(self, user_id: int, choice: str, ticket_id: int | None, until: str) -> None:
+        await self.db.execute(
+            "INSERT INTO ticket_routes (user_id, choice, ticket_id, until) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(user_id) DO UPDATE SET choice = excluded.choice, ticket_id = excluded.ticket_id, "
+            "until = excluded.until", (user_id, choice, ticket_id, until))
+
     # Privacy -----------------------------------------------------------------------------
     async def export_for(self, user_id: int) -> list[dict]:
         out = []
@@ -272,6 +316,7 @@ class TicketRepo:
         await self.db.execute("UPDATE tickets SET manager_user_id = NULL WHERE manager_user_id = ?", (user_id,))
         await self.db.execute("UPDATE ticket_messages SET author_id = NULL WHERE author_id = ?", (user_id,))
         await self.db.execute("UPDATE ticket_ratings SET rated_by = NULL WHERE rated_by = ?", (user_id,))
+        await self.db.execute("DELETE FROM ticket_routes WHERE user_id = ?", (user_id,))
 
 
 class StaffChatRepo:

@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     consultant_signature: str = "name"
     ticket_sla_office_hours: float = Field(default=4.0, gt=0)
     ticket_sla_check_seconds: float = Field(default=300.0, gt=0)  # how often unclaimed tickets are checked
+    # A manager's message within this many minutes of the consultant's last answer continues that
+    # ticket's exchange; a choice ("add to ticket" / "new question") is remembered as long.
+    ticket_live_minutes: float = Field(default=30.0, gt=0)
+    # A manager's message within this many hours after the consultant pressed Selesai is offered
+    # to reopen that ticket (or to be asked as a new question).
+    ticket_reopen_hours: float = Field(default=48.0, ge=0)
     rate_limit: bool = True
     # Fair share (issue 16). A burst of relays for one ticket goes to a group as one combined
     # message per this many seconds (0: merge only what is already queued, no waiting).

@@ -97,6 +97,7 @@ async def open_preventive_ticket(db: Database, outbox: Outbox, texts: Texts, set
     view = view_of(check, result_of(check))
     question = texts.plain(lang, "health.ticket_question", coop=coop, kind=check.kind, view=view)
     ticket = await tickets.open(cooperative_id=coop.id, manager_user_id=check.user_id, service="preventif",
-                                category=TICKET_CATEGORY[check.kind], question=question, source="health")
+                                category=TICKET_CATEGORY[check.kind], question=question, source="health",
+                                tell_manager=True)
     await repo.set_ticket(check.id, ticket.id)
     return OpenedTicket(number(ticket.id), False)

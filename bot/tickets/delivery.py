@@ -92,7 +92,12 @@ class TicketDelivery:
         return dict(prepare=self.prepare_edit)
 
     def manager_hooks(self) -> dict[str, Hook]:
-        return dict(failed=self.failed)
+        return dict(failed=self.failed, sent=self.sent_to_manager)
+
+    async def sent_to_manager(self, row: OutboxRow, message_id: int | None) -> None:
+        """A message the manager got for a ticket: a Telegram reply to it goes to that ticket."""
+        if message_id is not None and row.ref_type == "ticket" and row.ref_id is not None:
+            await TicketRepo(self.tickets.db).map_manager_message(row.chat_id, message_id, row.ref_id)
 
     def _ours(self, row: OutboxRow) -> bool:
         return row.ref_type == "ticket" and row.chat_id == self.tickets.staff_chat_id

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from html import escape
 
 from bot.core.buttons import Button, Keyboard, callback
@@ -27,7 +27,7 @@ from bot.tickets.rules import Actor, NotAllowed, number  # noqa: F401  (re-expor
 from bot.triage.learn import record_ticket_answer
 from storage.consultants import ConsultantRepo
 from storage.cooperatives import CooperativeRepo
-from storage.db import Executor, from_utc_text, utcnow
+from storage.db import Executor, from_utc_text, to_utc_text, utcnow
 from storage.flows import FlowRepo
 from storage.tickets import Ticket, TicketRepo
 
@@ -52,6 +52,16 @@ class Incoming:
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a manager's private message (not a reply, outside any flow) goes (issue 11.1):
+    "ticket" (relay to `tickets[0]`), "faq" (the FAQ's triage), "ask" (offer the open `tickets`
+    or a new question), "reopen" (offer to reopen `tickets[0]`, finished recently, or a new
+    question), "none" (no ticket anywhere near: the other journeys decide)."""
+    kind: str
+    tickets: tuple[Ticket, ...] = ()
 
 
 def signer_name(settings: Settings, name: str) -> str:
@@ -114,14 +124,17 @@ class TicketService(TicketReads):
     async def open(self, *, cooperative_id: int, manager_user_id: int | None, service: str, category: str,
                    question: str, source: str, triage_id: int | None = None,
                    suggestions: Sequence[tuple[str, str]] = (), messages: Sequence[Incoming] = (),
-                   conversation: tuple[int, int] | None = None) -> Ticket:
+                   conversation: tuple[int, int] | None = None, tell_manager: bool = False) -> Ticket:
         """Write a ticket and queue its card for the staff group, all or nothing.
 
         `conversation` (chat_id, user_id) is the manager's /konsultasi flow, ended in the same
         transaction: a crash after the ticket is written cannot leave the flow open to submit twice.
 
         `messages` are the manager's own messages describing the case: stored with the ticket;
-        media among them are relayed (copied) to the group after the card. Text goes in `question`."""
+        media among them are relayed (copied) to the group after the card. Text goes in `question`.
+
+        `tell_manager`: the ticket was opened by staff (e.g. from a health alert); the manager is
+        told, with its number, through the outbox in the same transaction."""
         if not rules.valid_category(service, category):
             raise ValueError(f"unknown service/category {service}/{category}")
         async with self.db.transaction() as tx:
@@ -142,6 +155,11 @@ class TicketService(TicketReads):
                     await self._queue_to_staff(tx, box, ticket, msg)
             if conversation is not None:
                 await FlowRepo(tx).clear(*conversation)
+            if tell_manager and manager_user_id is not None:
+                mlang = await self.manager_lang(manager_user_id, tx)
+                await box.send_text(manager_user_id, self.texts.render(mlang, "tickets.opened_for_you",
+                                                                       number=number(ticket.id), ticket=ticket),
+                                    kind=TO_MANAGER, dedupe_key=f"opened_for:{ticket.id}", ref=("ticket", ticket.id))
         return ticket
 
     async def _queue_to_staff(self, tx: Executor, box: Outbox, ticket: Ticket, msg: Incoming) -> None:
@@ -230,13 +248,17 @@ class TicketService(TicketReads):
         lang, staff, texts = self.staff_lang, self.staff_chat_id, self.texts
         ref = ("ticket", after.id)
         await self.refresh_card(after.id, tx)
-        if action == "resolve" and after.manager_user_id:
+        rated = action == "close" and await TicketRepo(tx).rating(after.id) is not None
+        if action in ("resolve", "close") and after.manager_user_id and not rated:
+            # Resolved by the consultant, or closed by the manager: either way, a rating is asked.
             mlang = await self.manager_lang(after.manager_user_id, tx)
-            keyboard = [[Button(str(n), callback("tm", "rate", after.id, n)) for n in range(1, 6)],
-                        [Button(texts.plain(mlang, "tickets.btn_reopen"), callback("tm", "reopen", after.id))]]
-            await box.send_text(after.manager_user_id, texts.render(mlang, "tickets.rate_request", number=number(after.id)),
-                                kind=TO_MANAGER, keyboard=keyboard, dedupe_key=f"rate:{after.id}:{after.resolved_at}",
-                                ref=ref)
+            keyboard = [[Button(str(n), callback("tm", "rate", after.id, n)) for n in range(1, 6)]]
+            if action == "resolve":
+                keyboard.append([Button(texts.plain(mlang, "tickets.btn_reopen"), callback("tm", "reopen", after.id))])
+            name = "tickets.rate_request" if action == "resolve" else "tickets.rate_request_closed"
+            await box.send_text(after.manager_user_id, texts.render(mlang, name, number=number(after.id)),
+                                kind=TO_MANAGER, keyboard=keyboard,
+                                dedupe_key=f"rate:{after.id}:{after.resolved_at or after.closed_at}", ref=ref)
         notice = {"close": "closed_by_manager", "reopen": "reopened_by_manager"}.get(action)
         if notice and staff is not None:
             await box.send_text(staff, texts.render(lang, f"tickets.{notice}", number=number(after.id)), kind=STAFF_NOTE,
@@ -273,6 +295,7 @@ class TicketService(TicketReads):
             if changes:
                 await repo.update(ticket.id, **changes)
                 await self.refresh_card(ticket.id, tx)
+            await repo.clear_route(ticket.manager_user_id)  # the answer starts a live exchange (route())
             lang = await self.manager_lang(ticket.manager_user_id, tx)
             name, clinic = signer_name(self.settings, signer), self.settings.consultant_signature == "clinic"
 
@@ -337,6 +360,53 @@ class TicketService(TicketReads):
         await record_ticket_answer(self.db, ticket_id=ticket.id, question=ticket.question, entry_id=entry_id,
                                    triage_id=ticket.triage_id)
         return relayed
+
+    # Which private messages go to a ticket -------------------------------------------------------
+    async def route(self, user_id: int, now: datetime | None = None) -> Route:
+        """A remembered choice for the exchange first, then a live exchange (the consultant wrote
+        within TICKET_LIVE_MINUTES), then a choice to offer; a ticket resolved within
+        TICKET_REOPEN_HOURS is offered to reopen."""
+        now = now or datetime.now(timezone.utc)
+        repo = TicketRepo(self.db)
+        open_ = await repo.open_of_manager(user_id)
+        chosen = await repo.route(user_id, to_utc_text(now))
+        if chosen is not None and chosen[0] == "faq":
+            return Route("faq")
+        if chosen is not None:
+            ticket = next((tk for tk in open_ if tk.id == chosen[1]), None)
+            if ticket is not None:
+                return Route("ticket", (ticket,))
+        if open_:
+            live_since = to_utc_text(now - timedelta(minutes=self.settings.ticket_live_minutes))
+            live = []
+            for tk in open_:
+                last = await repo.last_answer_at(tk.id)
+                if last is not None and last >= live_since:
+                    live.append((last, tk))
+            if live:
+                return Route("ticket", (max(live, key=lambda pair: pair[0])[1],))
+            return Route("ask", tuple(open_))
+        if self.settings.ticket_reopen_hours > 0:
+            since = to_utc_text(now - timedelta(hours=self.settings.ticket_reopen_hours))
+            recent = await repo.resolved_of_manager_since(user_id, since)
+            if recent:
+                return Route("reopen", (recent[0],))
+        return Route("none")
+
+    async def remember(self, user_id: int, choice: str, ticket_id: int | None = None,
+                       now: datetime | None = None) -> None:
+        """The manager's choice holds for the exchange (TICKET_LIVE_MINUTES from now)."""
+        now = now or datetime.now(timezone.utc)
+        until = to_utc_text(now + timedelta(minutes=self.settings.ticket_live_minutes))
+        await TicketRepo(self.db).set_route(user_id, choice, ticket_id, until)
+
+    async def ticket_of_reply(self, chat_id: int, message_id: int) -> Ticket | None:
+        """The ticket a replied-to private message belongs to (None: not a ticket message)."""
+        return await TicketRepo(self.db).by_manager_message(chat_id, message_id)
+
+    async def mark_manager_message(self, chat_id: int, message_id: int, ticket_id: int) -> None:
+        """A message the bot sent the manager for a ticket (e.g. "Diteruskan"): replies to it go there."""
+        await TicketRepo(self.db).map_manager_message(chat_id, message_id, ticket_id)
 
     # Ratings ------------------------------------------------------------------------------------
     async def rate(self, ticket_id: int, actor: Actor, score: int) -> Ticket:

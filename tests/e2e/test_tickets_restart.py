@@ -36,6 +36,8 @@ async def test_kill_between_message_and_relay_loses_nothing_and_sends_once(api, 
 
     api.inject("sendMessage", 502, times=10_000, chat_id=STAFF_CHAT_ID)  # the group is unreachable
     await sari.send("Pesan penting sebelum crash")
+    offer = await sari.wait_for(lambda m: "Tambahkan ke tiket #0001" in str(m.keyboard), timeout=15)
+    await sari.press("Tambahkan ke tiket #0001", offer)  # not a live exchange yet: the manager chooses
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 15
     while not await _stored(database_path, "Pesan penting sebelum crash"):

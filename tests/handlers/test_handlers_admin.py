@@ -13,7 +13,7 @@ from bot.ops.service import ALERT_KIND, OpsService
 from storage.backup import online_backup, verify_backup
 from storage.outbox import OutboxRepo
 from tests.e2e.harness import ADMIN_ID, CONSULTANT_ID, MANAGER_ID, STAFF_CHAT_ID, seed_cooperative
-from tests.factories import text_message
+from tests.factories import button_press, text_message
 
 STAFF = Chat(STAFF_CHAT_ID, Chat.SUPERGROUP, title="Klinik Koperasi - Staf")
 
@@ -95,6 +95,8 @@ async def test_logs_name_the_update_chat_and_journey_but_never_a_managers_text(a
     secret = "Pak Joko Susilo membawa kabur uang simpanan 40 juta"
     update = text_message(app.bot, MANAGER_ID, secret)
     await app.process_update(update)
+    offer = [e for e in api.world.events if e.chat_id == MANAGER_ID and e.event == "new"][-1]
+    await app.process_update(button_press(app.bot, MANAGER_ID, "tm:pick:1", offer.message_id, offer.text))
     await svc.delivery.drain(10)
 
     handled = [r for r in caplog.records if r.getMessage().startswith("update handled")]

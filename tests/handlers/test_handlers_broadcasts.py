@@ -138,8 +138,12 @@ async def test_response_buttons_are_counted_and_replies_reach_the_office(app, ap
     assert "✅ Hadir 1 · ❌ Tidak hadir 0" in rina.last
     await rina.send("/batal")
 
+    tickets = app.bot_data["services"].tickets  # an open ticket must leave a reply to a broadcast alone
+    await tickets.open(cooperative_id=1, manager_user_id=MANAGER_ID, service="kuratif", category="sengketa",
+                       question="Sengketa", source="test")
     await app.process_update(_reply(app, MANAGER_ID, "Kami daftar 3 orang <pengurus>", copy.message_id, copy.text))
     assert "diteruskan ke petugas" in sari.last
+    assert [h for h in (await tickets.detail(1)).history if h.message.direction == "in"] == []
     await delivered(app)
     staff = Person(app, api, ADMIN_ID).in_group(STAFF_CHAT_ID)
     post = next(m for m in staff.messages() if "Balasan siaran" in m.text)

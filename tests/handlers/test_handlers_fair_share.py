@@ -18,13 +18,15 @@ def texts_to(api, chat_id: int) -> list[str]:
 
 async def open_tickets(app) -> tuple[int, int]:
     svc = app.bot_data["services"]
-    coop = await seed_cooperative(svc.db, MANAGER_ID, extra_managers={SECOND_MANAGER_ID: "Andi"})
+    coops = {MANAGER_ID: await seed_cooperative(svc.db, MANAGER_ID),
+             SECOND_MANAGER_ID: await seed_cooperative(svc.db, SECOND_MANAGER_ID, name="Kopkar Lain", full_name="Andi")}
     opened = []
-    for manager in (MANAGER_ID, SECOND_MANAGER_ID):
+    for manager in (MANAGER_ID, SECOND_MANAGER_ID):  # two cooperatives, one open ticket each
         ticket = await svc.tickets.open(
-            cooperative_id=coop.id, manager_user_id=manager,
+            cooperative_id=coops[manager].id, manager_user_id=manager,
             service="kuratif", category="lainnya", question=f"Pertanyaan dari {manager}", source="test")
         opened.append(ticket.id)
+        await svc.tickets.remember(manager, "ticket", ticket.id)  # in a live exchange with their ticket
     await wait_rows_done(OutboxRepo(svc.db))
     return opened[0], opened[1]
 

@@ -130,6 +130,8 @@ async def test_alert_in_staff_group_and_preventive_ticket(app, api):
     await budi.press_data(f"hc:tk:{check.id}")
     assert budi.said("Tiket preventif #0001 dibuka oleh")
     assert (await coop_checks(app))[0].ticket_id == 1
+    await app.bot_data["services"].delivery.drain()  # issue 11.11: the manager is told, through the outbox
+    assert sari.said("membuka tiket #0001 untuk koperasi Anda")
     await budi.press_data(f"hc:tk:{check.id}")
     assert "sudah dibuka" in budi.answers()[-1]
     await budi.press_data("hc:tk:999999")

@@ -115,8 +115,20 @@ async def test_my_tickets_and_close(desk):
     await desk.say(sari, "/tiketsaya")
     assert "#0001" in desk.last_to(sari.id)
     await desk.press(sari, "Tutup #0001")
-    assert "ditutup" in desk.last_to(sari.id)
+    assert any("#0001 ditutup" in t for t in desk.texts_to(sari.id))
     assert "Pengurus menutup tiket #0001" in desk.last_to(STAFF_CHAT_ID)
+
+
+async def test_a_manager_who_closes_their_ticket_is_asked_for_a_rating(desk):
+    """Issue 11.10: closing one's own ticket asks for a rating, as the consultant's Selesai does."""
+    sari = desk.people.sari
+    await desk.open_ticket()
+    await desk.say(sari, "/tiketsaya")
+    await desk.press(sari, "Tutup #0001")
+    assert "Seberapa membantu" in desk.last_to(sari.id)
+    await desk.press(sari, "5")
+    assert "nilai 5/5" in desk.last_to(sari.id)
+    assert "dinilai 5/5" in desk.last_to(STAFF_CHAT_ID)
 
 
 async def test_faq_answer_in_a_ticket_twice(desk):

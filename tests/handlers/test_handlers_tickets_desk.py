@@ -80,10 +80,10 @@ async def test_card_edits_coalesce_and_survive_a_429(desk):
 # 2. A recreated forum topic starts with the card ----------------------------------------------
 async def test_recreated_topic_starts_with_the_card_and_a_notice(forum):
     sari = forum.people.sari
-    await forum.open_ticket()
+    opened = await forum.open_ticket()
     old = forum.staff.topic("#0001")
     forum.staff.chat.topics[old.thread_id].deleted = True  # someone deleted the topic
-    await forum.say(sari, "Pertanyaan lanjutan")
+    await forum.say(sari, "Pertanyaan lanjutan", reply_to=opened)
     new = forum.staff.topic("#0001")
     assert new.thread_id != old.thread_id
     texts = [m for m in forum.staff.messages(new.thread_id) if m.kind != "service"]
@@ -99,10 +99,10 @@ async def test_recreated_topic_starts_with_the_card_and_a_notice(forum):
 # 3. Long messages keep their label ------------------------------------------------------------
 async def test_long_texts_are_split_and_every_part_names_its_ticket(desk):
     sari, budi = desk.people.sari, desk.people.budi
-    await desk.open_ticket()
+    opened = await desk.open_ticket()
     long_in = "\n\n".join(f"Paragraf {i}: " + "kas koperasi berkurang setiap bulan " * 12 for i in range(9))
     assert 3900 < len(long_in) < 4096
-    await desk.say(sari, long_in)
+    await desk.say(sari, long_in, reply_to=opened)
     parts = [t for t in desk.texts_to(STAFF_CHAT_ID) if "Paragraf" in t]
     assert len(parts) >= 2 and all(p.startswith("📨 #0001 · Kopkar Sejahtera Mandiri") for p in parts)
     assert "Paragraf 8" in parts[-1]

@@ -122,7 +122,7 @@ def test_the_profile_keeps_one_line_per_field(certificate):
                            estate="MM2100", kecamatan="Setu", members=1250, fy_end_month=12, join_code="ABCD")
     html = Texts().render("id", "profile.show", cooperative=coop, role="ketua", managers=["Sari"])
     nik_line = html.split("\n")[1]
-    assert nik_line == ("NIK: -" if certificate is None else "NIK: - (sertifikat 1 Mei 2024)")
+    assert nik_line == ("NIK: belum ada" if certificate is None else "NIK: belum ada (sertifikat 1 Mei 2024)")
     assert "\nJenis: Koperasi karyawan\n" in html and "Jumlah anggota: 1.250" in html
 
 

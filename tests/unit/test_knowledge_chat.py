@@ -21,7 +21,7 @@ def matcher():
     ("pagi min", "greeting", "id"), ("halo min, mau tanya", "greeting", "id"),
     ("makasih min 🙏", "thanks", "id"), ("Terima kasih banyak atas infonya pak", "thanks", "id"),
     ("🙏", "thanks", "id"), ("👍", "ack", "id"), ("ok siap", "ack", "id"), ("oke min", "ack", "id"),
-    ("thank you", "thanks", "en"), ("good morning", "greeting", "en"), ("ok noted", "ack", "en"),
+    ("ok", "ack", "id"), ("okay", "ack", "id"), ("thank you", "thanks", "en"), ("good morning", "greeting", "en"), ("ok noted", "ack", "en"),
 ])
 def test_small_talk(text, kind, lang):
     found = small_talk(text)
