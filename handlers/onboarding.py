@@ -18,6 +18,8 @@ from handlers.flows import current_flow, end_flow, flow, save_flow, start_flow
 from storage.flows import FlowState
 
 FLOW = "registration"
+# /batal mid registration: the answers are dropped, so say how to start again (not "nothing changed")
+FLOW_CANCELLED = {FLOW: "onboarding.registration_cancelled"}
 PRIVATE = filters.ChatType.PRIVATE
 
 

@@ -61,7 +61,11 @@ def next_step(data: dict, after: str | None) -> str | None:
 
 
 def progress(data: dict, step: str) -> tuple[int, int]:
-    steps = applicable_steps(data)
+    """(number, total) for "Langkah 2 dari 9". The certificate date belongs to the NIK's step
+    (it is asked only when a NIK was given), so the total never jumps when it drops out."""
+    steps = [s for s in applicable_steps(data) if s != "nik_certificate_date"]
+    if step == "nik_certificate_date":
+        step = "nik"
     return (steps.index(step) + 1 if step in steps else len(steps), len(steps))
 
 

@@ -210,3 +210,20 @@ async def test_profil_has_a_language_row(app, api):
     assert "🌐 Bahasa: Indonesia" in _buttons(api.calls("sendMessage")[-1])
     await app.process_update(button_press(app.bot, SARI, "lang:menu"))
     assert "Choose your language" in texts_to(api, SARI)[-1]
+
+
+async def test_batal_mid_registration_says_the_answers_are_dropped_and_how_to_start_again(app, api):
+    await _to_name_step(app)
+    await app.process_update(text_message(app.bot, SARI, "/batal"))
+    said = texts_to(api, SARI)[-1]
+    assert "/start" in said and "Tidak ada yang diubah" not in said
+
+
+async def test_the_step_total_does_not_jump_when_the_nik_is_skipped(app, api):
+    await _to_name_step(app)
+    await app.process_update(text_message(app.bot, SARI, "Koperasi Karyawan Maju"))
+    asked_nik = [t for t in texts_to(api, SARI) if "NIK koperasi" in t][-1]
+    await app.process_update(button_press(app.bot, SARI, "reg:nik:-"))
+    asked_kind = [c.params.get("text", "") for c in api.calls("editMessageText")] + texts_to(api, SARI)
+    total = asked_nik.split("dari ")[1].split("<")[0].split()[0]
+    assert any(f"Langkah 3 dari {total}" in t for t in asked_kind), (total, asked_kind[-3:])

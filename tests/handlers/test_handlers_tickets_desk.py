@@ -58,7 +58,7 @@ async def test_card_follows_every_change_and_ambil_goes_once_taken(desk):
     await desk.press(sari, "4")
     card = desk.card()
     assert "Status: ditutup" in card.text and "4/5" in card.text
-    assert "Balas di sini" not in card.text  # a closed card does not invite answers
+    assert "untuk menjawab pengurus" not in card.text  # a closed card does not invite answers
 
 
 async def test_card_edits_coalesce_and_survive_a_429(desk):
