@@ -150,7 +150,7 @@ async def build_services(settings: Settings, bot: Bot, journeys: Journeys) -> Se
     tickets = TicketService(db, outbox, texts, settings)
     return Services(
         settings=settings, db=db, texts=texts, outbox=outbox, delivery=worker, journeys=journeys, clock=clock,
-        conversations=Conversations(db), accounts=Accounts(db, settings.default_language),
+        conversations=Conversations(db, quiet=timedelta(minutes=settings.flow_quiet_minutes)), accounts=Accounts(db, settings.default_language),
         privacy=Privacy(db, journeys.export_sections, journeys.erase_steps),
         knowledge=knowledge, desk=Desk(db, knowledge),
         reminders=ReminderService(db, outbox, texts, tz, clock, settings.staff_chat_id,

@@ -16,6 +16,7 @@ from bot.calendar import meetings as rules
 from bot.calendar.meetings import PREFIX, MeetingService, export_meetings, forget_answers
 from bot.core.buttons import Button, Callback, callback, grid, parse_callback
 from bot.core import jobs
+from bot.core.delivery import DeliveryHooks
 from bot.core.services import SERVICES_KEY, Services, get_services
 from bot.core.when import parse_when
 from handlers.common import Context, drop_buttons, edit_or_reply, label, lang, reply, say, t, text_input
@@ -35,6 +36,8 @@ def service(context: Context) -> MeetingService:
 
 async def setup(app: Application) -> None:
     svc: Services = app.bot_data[SERVICES_KEY]
+    # a meeting reminder waits while the manager is in the middle of a flow
+    svc.delivery.register("meeting_reminder", DeliveryHooks(hold=svc.conversations.busy_until))
     jobs.every(app, TICK_JOB, _tick, svc.settings.reminder_tick_seconds)
 
 

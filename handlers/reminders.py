@@ -19,6 +19,7 @@ from bot.calendar.obligations import Obligation, format_date, fy_end_date
 from bot.calendar.reminders import PREFIX, ReminderService, export_recorded
 from bot.core.buttons import Button, Callback, callback, parse_callback
 from bot.core import jobs
+from bot.core.delivery import DeliveryHooks
 from bot.core.services import SERVICES_KEY, Services, get_services
 from bot.core.when import parse_date
 from handlers.common import Context, label, lang, reply, say, t, text_input
@@ -28,6 +29,7 @@ from storage.flows import FlowState
 
 log = logging.getLogger(__name__)
 TICK_JOB = "reminders:tick"
+HELD_KINDS = ("reminder", "ask_if_held")  # outbox kinds that wait for a quiet moment
 FLOW = "rat_held"
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -38,6 +40,9 @@ def service(context: Context) -> ReminderService:
 
 async def setup(app: Application) -> None:
     svc: Services = app.bot_data[SERVICES_KEY]
+    # a reminder or "was the RAT held?" waits while the manager is in the middle of a flow
+    for kind in HELD_KINDS:
+        svc.delivery.register(kind, DeliveryHooks(hold=svc.conversations.busy_until))
     jobs.every(app, TICK_JOB, _tick, svc.settings.reminder_tick_seconds)
 
 

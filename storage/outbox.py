@@ -260,6 +260,14 @@ class OutboxRepo:
             (to_utc_text(when), error[:500], utcnow(), row_id),
         )
 
+    async def postpone(self, row_id: int, until: datetime, reason: str) -> None:
+        """Back to pending until `until` without spending an attempt (a hold, not a failure)."""
+        await self.db.execute(
+            "UPDATE outbox SET status = 'pending', not_before = ?, attempts = MAX(attempts - 1, 0), "
+            "last_error = ?, updated_at = ? WHERE id = ?",
+            (to_utc_text(until), reason[:500], utcnow(), row_id),
+        )
+
     async def mark_final(self, row_id: int, status: str, error: str) -> None:
         """'failed' (Telegram refused for good) or 'blocked' (the user blocked the bot)."""
         await self.db.execute(

@@ -2,13 +2,33 @@
 message in a chat, at which step, with which answers so far. Restarting the bot loses nothing."""
 from __future__ import annotations
 
-from storage.db import Database
+from datetime import datetime, timedelta, timezone
+
+from storage.db import Database, from_utc_text
 from storage.flows import FlowRepo, FlowState
+from storage.outbox import OutboxRow
 
 
 class Conversations:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, quiet: timedelta = timedelta(minutes=20),
+                 recheck: timedelta = timedelta(seconds=30)) -> None:
         self.db = db
+        self.quiet = quiet  # a flow untouched this long is abandoned: what waited for it goes out
+        self.recheck = recheck  # how often a held message looks again
+
+    async def busy_until(self, row: OutboxRow) -> datetime | None:
+        """Delivery hook for reminders and questions: while the recipient is in the middle of a
+        private-chat flow (registration, a consultation, a health check), the message waits and
+        looks again after `recheck`; it goes out when the flow ends or has been quiet for `quiet`."""
+        if row.chat_id <= 0:
+            return None
+        state = await FlowRepo(self.db).get(row.chat_id, row.chat_id)
+        if state is None or not state.updated_at:
+            return None
+        now = datetime.now(timezone.utc)
+        if now - from_utc_text(state.updated_at) >= self.quiet:
+            return None
+        return now + self.recheck
 
     async def current(self, chat_id: int, user_id: int) -> FlowState | None:
         return await FlowRepo(self.db).get(chat_id, user_id)

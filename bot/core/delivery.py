@@ -41,6 +41,7 @@ SentHook = Callable[[OutboxRow, int | None], Awaitable[None]]
 FailedHook = Callable[[OutboxRow, str], Awaitable[None]]
 ThreadMissingHook = Callable[[OutboxRow], Awaitable[dict | None]]
 PrepareHook = Callable[[OutboxRow], Awaitable[dict | None]]
+HoldHook = Callable[[OutboxRow], Awaitable[datetime | None]]
 
 
 @dataclass
@@ -52,6 +53,9 @@ class DeliveryHooks:
     # Just before sending: may return a new payload (saved with the row), e.g. with the forum
     # topic created for it; Telegram errors raised here are retried like the send's own.
     prepare: PrepareHook | None = None
+    # Before anything else: a time to wait until (e.g. the recipient is mid-flow and a reminder
+    # would interrupt it), or None to send now. Not a failure: no attempt is spent.
+    hold: HoldHook | None = None
 
 
 class DeliveryWorker:
@@ -215,6 +219,9 @@ class DeliveryWorker:
 
     async def _deliver(self, row: OutboxRow) -> None:
         hooks = self._hooks.get(row.kind, DeliveryHooks())
+        if hooks.hold and (until := await hooks.hold(row)) is not None:
+            await self.repo.postpone(row.id, until, "held: the recipient is in the middle of a conversation")
+            return
         try:
             if hooks.prepare:
                 prepared = await hooks.prepare(row)

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     # morning, and staff hear of its overdue obligations only after this many days.
     first_question_next_morning: bool = True
     staff_alert_grace_days: int = Field(default=7, ge=0, le=90)
+    # A reminder or check-up question waits while the manager is in the middle of a flow (a
+    # registration, a consultation, a health check); a flow untouched this long counts as left.
+    flow_quiet_minutes: int = Field(default=20, ge=1, le=24 * 60)
     clock_start: datetime | None = None
     # Operations (issue 15): where backups go, how many are kept, log lines for people or a collector.
     backup_dir: Path | None = None  # None: backups/ beside the database (data/backups by default)

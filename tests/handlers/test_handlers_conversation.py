@@ -227,3 +227,31 @@ async def test_the_step_total_does_not_jump_when_the_nik_is_skipped(app, api):
     asked_kind = [c.params.get("text", "") for c in api.calls("editMessageText")] + texts_to(api, SARI)
     total = asked_nik.split("dari ")[1].split("<")[0].split()[0]
     assert any(f"Langkah 3 dari {total}" in t for t in asked_kind), (total, asked_kind[-3:])
+
+
+async def test_a_reminder_waits_while_the_manager_is_in_a_flow_and_then_arrives_with_working_buttons(app, api):
+    """Issue 11 point 3: a reminder arriving mid-flow interrupted it; now it waits for the flow
+    to end (or to go quiet), then arrives, and its buttons work."""
+    from datetime import timedelta
+    from bot.core.buttons import Button, callback
+    from tests.e2e.harness import seed_cooperative
+    svc = app.bot_data["services"]
+    svc.conversations.recheck = timedelta(seconds=0.2)
+    await seed_cooperative(svc.db, SARI, kind="simpan_pinjam")
+    await app.process_update(text_message(app.bot, SARI, "/cekkesehatan"))
+    await app.process_update(text_message(app.bot, SARI, "8,5 M"))
+    before = len(texts_to(api, SARI))
+    await svc.outbox.send_text(SARI, "Pengingat: RAT tahun buku 2025", kind="reminder", dedupe_key="t:reminder",
+                               keyboard=[[Button("✅ Sudah", callback("rem", "done", "rat", "2025"))]])
+    await svc.delivery.drain(1.0)
+    assert not [t for t in texts_to(api, SARI)[before:] if "Pengingat" in t]  # held mid-flow
+    await app.process_update(text_message(app.bot, SARI, "/batal"))
+    await svc.delivery.drain(5.0)
+    assert [t for t in texts_to(api, SARI) if "Pengingat" in t]
+    attempts = [r.attempts for r in await _outbox_rows(svc, "reminder")]
+    assert attempts == [1]  # waiting spent no attempt
+
+
+async def _outbox_rows(svc, kind):
+    from storage.outbox import OutboxRepo
+    return await OutboxRepo(svc.db).rows(kind)
