@@ -38,7 +38,8 @@ def status_values(status: Status, service: OpsService) -> dict:
                       active_users=f.active_users, cooperatives=f.cooperatives, pending=f.outbox_pending,
                       oldest_id=f.oldest_pending_id, oldest_kind=f.oldest_pending_kind,
                       oldest_wait=int(status.outbox_wait.total_seconds()) if status.outbox_wait else None,
-                      stuck=status.outbox_stuck, failed=f.failed_24h, blocked=f.blocked_24h)
+                      stuck=status.outbox_stuck, failed=f.failed_24h, blocked=f.blocked_24h,
+                      refusals=f.refusals_24h)
     if status.last_backup is not None:
         values.update(backup=status.last_backup.path.name, backup_size=status.last_backup.size,
                       backup_age=int(status.backup_age.total_seconds()),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from storage.guards import REFUSALS
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class DatabaseFigures:
     oldest_pending_id: int | None
     failed_24h: int            # Telegram refused for good in the last 24 hours
     blocked_24h: int           # the recipient had blocked the bot
+    refusals_24h: dict[str, int] = field(default_factory=dict)  # guessing limits: {kind: count}
 
 
 def _parse(text: str | None) -> datetime | None:
@@ -53,6 +56,10 @@ def read_figures(path: Path, now: datetime | None = None) -> DatabaseFigures:
         failed = dict(conn.execute(
             "SELECT status, COUNT(*) FROM outbox WHERE status IN ('failed', 'blocked') AND updated_at >= ? "
             "GROUP BY status", (since,)).fetchall())
+        marks = ",".join("?" * len(REFUSALS))
+        refusals = dict(conn.execute(
+            f"SELECT kind, COUNT(*) FROM guard_events WHERE kind IN ({marks}) AND created_at >= ? GROUP BY kind",
+            (*REFUSALS, since)).fetchall())
     finally:
         conn.close()
     return DatabaseFigures(
@@ -62,4 +69,5 @@ def read_figures(path: Path, now: datetime | None = None) -> DatabaseFigures:
         oldest_pending_kind=oldest[1] if oldest else None,
         oldest_pending_id=int(oldest[0]) if oldest else None,
         failed_24h=int(failed.get("failed", 0)), blocked_24h=int(failed.get("blocked", 0)),
+        refusals_24h={k: int(v) for k, v in refusals.items()},
     )

@@ -125,6 +125,7 @@ def render_text(status: Status) -> str:
             f"outbox pending:  {f.outbox_pending}",
             f"oldest pending:  {oldest}",
             f"failed (24 h):   {f.failed_24h} failed, {f.blocked_24h} blocked by the recipient",
+            "refused (24 h):  " + (", ".join(f"{n} {kind}" for kind, n in sorted(f.refusals_24h.items())) or "none"),
         ]
     if status.last_backup is None:
         lines.append(f"last backup:     none in {status.backup_dir}")

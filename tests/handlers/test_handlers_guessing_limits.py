@@ -55,3 +55,20 @@ async def test_registering_cooperatives_is_capped_per_user(app, api):
     assert [(r.user_id, r.kind) for r in await GuardRepo(db).refusals_since(since)] == [(EKO, "registration_capped")]
     assert await GuardRepo(db).refusal_counts_since(since) == {"registration_capped": 1}
     assert await GuardRepo(db).registrations_of(1002) == 0 and await GuardRepo(db).registrations_of(1001) == 1
+
+
+async def test_admins_see_the_refusals_in_status(app, api):
+    """Issue 16: admins see the guessing limits' refusals in the status report (/status)."""
+    from telegram import Chat
+    from tests.e2e.harness import ADMIN_ID, STAFF_CHAT_ID
+    db = app.bot_data["services"].db
+    coops = CooperativeRepo(db)
+    for i in range(3):
+        await seed_cooperative(db, EKO, name=f"Kopkar {i}", full_name="Eko")
+        await coops.leave(EKO)
+    await to_path(app, EKO)
+    await app.process_update(button_press(app.bot, EKO, "reg:path:new"))
+    staff = Chat(STAFF_CHAT_ID, Chat.SUPERGROUP, title="Staf")
+    await app.process_update(text_message(app.bot, ADMIN_ID, "/status", chat=staff, first_name="Rina"))
+    answer = texts_to(api, STAFF_CHAT_ID)[-1]
+    assert "Ditolak batas tebakan" in answer and "1 pendaftaran koperasi baru melewati batas" in answer
