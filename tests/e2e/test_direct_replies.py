@@ -23,8 +23,9 @@ async def with_open_ticket(bot, people):
     sari, staff = people.sari, people.staff
     svc = bot.services
     coop = await seed_cooperative(svc.db, sari.id)
-    await svc.tickets.open(cooperative_id=coop.id, manager_user_id=sari.id, service="preventif", category="perencanaan",
-                              question="Kapan RAT?", source="test")
+    ticket = await svc.tickets.open(cooperative_id=coop.id, manager_user_id=sari.id, service="preventif",
+                                    category="perencanaan", question="Kapan RAT?", source="test")
+    await svc.tickets.remember(sari.id, "ticket", ticket.id)  # she chose "add to the ticket" (issue 11 routing)
     await staff.wait_for(has("Tiket #0001"), timeout=10)
 
 

@@ -18,9 +18,10 @@ GRID_MS = (0, 5, 10, 20, 35, 50, 100, 200)
 async def open_ticket(api, database_path, manager_id: int) -> None:
     db = await Database.open(database_path)
     coop = await seed_cooperative(db, manager_id)
-    await TicketService(db, Outbox(db), Texts(), settings_for(api, database_path)).open(
-        cooperative_id=coop.id, manager_user_id=manager_id, service="preventif", category="perencanaan",
-        question="Kapan RAT?", source="test")
+    desk = TicketService(db, Outbox(db), Texts(), settings_for(api, database_path))
+    ticket = await desk.open(cooperative_id=coop.id, manager_user_id=manager_id, service="preventif",
+                             category="perencanaan", question="Kapan RAT?", source="test")
+    await desk.remember(manager_id, "ticket", ticket.id)  # she chose "add to the ticket" (issue 11 routing)
     await db.close()
 
 
