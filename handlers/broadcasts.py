@@ -69,7 +69,7 @@ async def siaran(update: Update, context: Context) -> None:
     """/siaran (its menu entry and help line: menu.describe in templates/*/menu.j2)"""
     if not await _admin_or_refuse(update, context):
         return
-    lang_, svc = await lang(update, context), get_services(context)
+    lang_ = await lang(update, context)
     scheduled = [{"id": b.id, "when": b.scheduled_at,
                   "audience": label(context, lang_, "broadcasts.audience", kind=b.audience, arg=b.audience_arg)}
                  for b in await service(context).scheduled()]

@@ -8,6 +8,7 @@ import logging
 import traceback
 
 from telegram import Update
+from telegram.error import TelegramError
 
 from bot.core.logs import describe
 from bot.core.reports import ErrorReports

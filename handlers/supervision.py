@@ -20,7 +20,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.core import jobs
-from bot.core.buttons import Button, Keyboard, callback, parse_callback
+from bot.core.buttons import Button, callback, parse_callback
 from bot.core.domain import KECAMATAN
 from bot.core.services import SERVICES_KEY, Services, get_services
 from bot.core.when import parse_date
@@ -32,6 +32,8 @@ from handlers.common import (Context, edit_or_reply, is_admin, is_consultant, is
 from handlers.flows import current_flow, end_flow, flow, save_flow, start_flow
 from storage.flows import FlowState
 from storage.supervision import VISIT_KINDS
+from handlers.supervision_keyboards import (card_buttons, kind_buttons, list_buttons, next_button, save_button,
+                                            today_button)
 
 log = logging.getLogger(__name__)
 FLOW = "visit"
@@ -61,17 +63,6 @@ async def _refuse(update: Update, context: Context) -> None:
                                            show_alert=True)
     else:
         await say(update, context, "supervision.staff_only")
-
-
-def _card_buttons(context: Context, lang_: str, coop_id: int) -> Keyboard:
-    return [[Button(label(context, lang_, "supervision.btn_open_ticket"), callback(PREFIX, "tk", coop_id))],
-            [Button(label(context, lang_, "supervision.btn_log_visit"), callback(PREFIX, "vs", coop_id)),
-             Button(label(context, lang_, "supervision.btn_history"), callback(PREFIX, "hs", coop_id))]]
-
-
-def _list_buttons(items, prefix_action: str = "card") -> Keyboard:
-    return [[Button(f"{i}. {a.facts.name}"[:60], callback(PREFIX, prefix_action, a.id))]
-            for i, a in enumerate(items, 1)]
 
 
 # ---- /koperasi ------------------------------------------------------------------------------------
@@ -112,7 +103,7 @@ async def _send_card(update: Update, context: Context, coop_id: int, edit: bool)
         await say(update, context, "supervision.stale")
         return
     html = t(context, lang_, "supervision.card", c=card, staff=True)
-    keyboard = _card_buttons(context, lang_, coop_id)
+    keyboard = card_buttons(context, lang_, coop_id)
     await (edit_or_reply(update, context, html, keyboard) if edit else reply(update, context, html, keyboard))
 
 
@@ -134,7 +125,7 @@ async def risk(update: Update, context: Context) -> None:
     items = at_risk[:LIST_LIMIT]
     await reply(update, context, t(context, await lang(update, context), "supervision.risk_list", items=items,
                                    total=len(at_risk), kecamatan=kecamatan, scope_count=len(ranked)),
-                _list_buttons(items))
+                list_buttons(items))
 
 
 async def assigned(update: Update, context: Context) -> None:
@@ -152,7 +143,7 @@ async def assigned(update: Update, context: Context) -> None:
     items = at_risk[:LIST_LIMIT]
     await reply(update, context, t(context, await lang(update, context), "supervision.binaan", name=user.full_name,
                                    areas=areas, items=items, total=len(at_risk), scope_count=len(ranked)),
-                _list_buttons(items))
+                list_buttons(items))
 
 
 # ---- /laporan -------------------------------------------------------------------------------------
@@ -248,22 +239,13 @@ async def _start_visit_elsewhere(update: Update, context: Context, coop_id: int,
     lang_ = await lang(update, context)
     try:
         await context.bot.send_message(user.id, t(context, lang_, "supervision.v_ask_date", coop=coop_name),
-                                       reply_markup=markup(_today_button(context, lang_)))
+                                       reply_markup=markup(today_button(context, lang_)))
     except (Forbidden, TelegramError) as exc:
         log.info("cannot open a private chat with %s: %s", user.id, exc)
         await query.answer(label(context, lang_, "supervision.v_need_start"), show_alert=True)
         return
     await get_services(context).conversations.start(user.id, user.id, FLOW, "date", _new_visit(coop_id, coop_name))
     await query.answer(label(context, lang_, "supervision.v_continued_private"))
-
-
-def _today_button(context: Context, lang_: str) -> Keyboard:
-    return [[Button(label(context, lang_, "supervision.btn_today"), callback(PREFIX, "vd", "today"))]]
-
-
-def _kind_buttons(context: Context, lang_: str) -> Keyboard:
-    return [[Button(label(context, lang_, "supervision.btn_kind", kind=k), callback(PREFIX, "vk", k))
-             for k in VISIT_KINDS]]
 
 
 @flow(FLOW)
@@ -276,10 +258,10 @@ async def visit_step(update: Update, context: Context, state: FlowState) -> None
             state.data["photos"].append(message.photo[-1].file_id)
             await save_flow(context, state)
             await reply(update, context, t(context, lang_, "supervision.v_ask_photos", count=len(state.data["photos"])),
-                        _save_button(context, lang_))
+                        save_button(context, lang_))
             return
         await reply(update, context, t(context, lang_, "supervision.v_ask_photos", count=len(state.data["photos"])),
-                    _save_button(context, lang_))
+                    save_button(context, lang_))
         return
     text = await text_input(update, context)
     if text is None:
@@ -298,35 +280,27 @@ async def visit_step(update: Update, context: Context, state: FlowState) -> None
     elif state.step == "date":
         day = parse_date(text, svc.today(), "past")
         if day is None or day > svc.today():
-            await reply(update, context, t(context, lang_, "supervision.v_bad_date"), _today_button(context, lang_))
+            await reply(update, context, t(context, lang_, "supervision.v_bad_date"), today_button(context, lang_))
             return
         await _choose_date(update, context, state, day)
     elif state.step == "kind":
-        await reply(update, context, t(context, lang_, "common.use_buttons"), _kind_buttons(context, lang_))
+        await reply(update, context, t(context, lang_, "common.use_buttons"), kind_buttons(context, lang_))
     elif state.step == "findings":
         state.data["findings"] = text
         state.step = "followups"
         await save_flow(context, state)
-        await reply(update, context, t(context, lang_, "supervision.v_ask_followup", count=0), _next_button(context, lang_))
+        await reply(update, context, t(context, lang_, "supervision.v_ask_followup", count=0), next_button(context, lang_))
     elif state.step == "followups":
         action, _, when = text.rpartition(";")
         visited = date.fromisoformat(state.data["date"])
         due = parse_date(when.strip(), svc.today(), "future") if action.strip() else None
         if due is None or due < visited:
-            await reply(update, context, t(context, lang_, "supervision.v_bad_followup"), _next_button(context, lang_))
+            await reply(update, context, t(context, lang_, "supervision.v_bad_followup"), next_button(context, lang_))
             return
         state.data["followups"].append([action.strip()[:300], due.isoformat()])
         await save_flow(context, state)
         await reply(update, context, t(context, lang_, "supervision.v_ask_followup", count=len(state.data["followups"])),
-                    _next_button(context, lang_))
-
-
-def _next_button(context: Context, lang_: str) -> Keyboard:
-    return [[Button(label(context, lang_, "supervision.btn_next"), callback(PREFIX, "vn"))]]
-
-
-def _save_button(context: Context, lang_: str) -> Keyboard:
-    return [[Button(label(context, lang_, "supervision.btn_save"), callback(PREFIX, "vp"))]]
+                    next_button(context, lang_))
 
 
 async def _choose_coop(update: Update, context: Context, state: FlowState, coop_id: int, name: str) -> None:
@@ -334,7 +308,7 @@ async def _choose_coop(update: Update, context: Context, state: FlowState, coop_
     state.step = "date"
     await save_flow(context, state)
     lang_ = await lang(update, context)
-    await reply(update, context, t(context, lang_, "supervision.v_ask_date", coop=name), _today_button(context, lang_))
+    await reply(update, context, t(context, lang_, "supervision.v_ask_date", coop=name), today_button(context, lang_))
 
 
 async def _choose_date(update: Update, context: Context, state: FlowState, day: date) -> None:
@@ -342,7 +316,7 @@ async def _choose_date(update: Update, context: Context, state: FlowState, day: 
     state.step = "kind"
     await save_flow(context, state)
     lang_ = await lang(update, context)
-    await reply(update, context, t(context, lang_, "supervision.v_ask_kind", day=day), _kind_buttons(context, lang_))
+    await reply(update, context, t(context, lang_, "supervision.v_ask_kind", day=day), kind_buttons(context, lang_))
 
 
 async def _flow_button(update: Update, context: Context, action: str, arg: str | None) -> None:
@@ -377,7 +351,7 @@ async def _flow_button(update: Update, context: Context, action: str, arg: str |
     elif action == "vn":
         state.step = "photos"
         await save_flow(context, state)
-        await reply(update, context, t(context, lang_, "supervision.v_ask_photos", count=0), _save_button(context, lang_))
+        await reply(update, context, t(context, lang_, "supervision.v_ask_photos", count=0), save_button(context, lang_))
     elif action == "vp":
         d = state.data
         visit_id = await svc.save_visit(

@@ -5,52 +5,29 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.core.buttons import Button, callback, grid, parse_callback
 from bot.core.services import get_services
 from bot.tickets import rules, service
-from bot.tickets.service import TicketService
-from handlers import fair_share
 from handlers.common import Context, edit_or_reply, label, lang, reply, say, t, text_input
 from handlers.flows import current_flow, end_flow, flow, save_flow, start_flow
+from handlers.ticket_routing import offer, offer_consultation, on_again, on_new, on_pick, on_write, relay
+from handlers.tickets_common import (COMMENT, FILE_KINDS, FLOW, PICK, actor, denied, flow_at, incoming,
+                                     tickets)
 from storage.flows import FlowState
 
 log = logging.getLogger(__name__)
-FLOW, PICK, COMMENT = "ticket", "ticket_pick", "ticket_comment"
-MEDIA_KINDS = ("photo", "animation", "video", "document", "audio", "voice", "video_note", "sticker")
 NO_TEXT = "—"
-FILE_KINDS = frozenset({"photo", "document", "video", "audio", "voice", "video_note", "animation"})
 
 
-def incoming(message: Message) -> service.Incoming:
-    """The Telegram-free description of a chat message (the staff side uses it too)."""
-    if message.text is not None:
-        kind, text, html = "text", message.text, message.text_html
-    else:
-        kind = next((k for k in MEDIA_KINDS if getattr(message, k, None)), "other")
-        text = message.caption
-        html = message.caption_html if message.caption else None
-    return service.Incoming(message.chat_id, message.message_id, message.from_user.id if message.from_user else 0,
-                            kind, text, html, message.media_group_id)
 
 
-def tickets(context: Context) -> TicketService:
-    return get_services(context).tickets
 
 
-async def _actor(context: Context, user_id: int) -> rules.Actor:
-    return await tickets(context).manager(user_id)
 
 
-async def _denied(update: Update, context: Context, exc: rules.NotAllowed) -> None:
-    lang_ = await lang(update, context)
-    text = label(context, lang_, f"tickets.denied_{exc.code}")
-    if update.callback_query:
-        await update.callback_query.answer(text, show_alert=True)
-    else:
-        await reply(update, context, t(context, lang_, f"tickets.denied_{exc.code}"))
 
 
 # /konsultasi ---------------------------------------------------------------------------------
@@ -104,7 +81,7 @@ async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
     data = parse_callback(query.data)
     handler = {"svc": _on_service, "cat": _on_category, "send": _on_send, "cancel": _on_cancel,
-               "pick": _on_pick, "again": _on_again, "new": _on_new, "write": _on_write, "close": _on_close, "reopen": _on_reopen, "rate": _on_rate,
+               "pick": on_pick, "again": on_again, "new": on_new, "write": on_write, "close": _on_close, "reopen": _on_reopen, "rate": _on_rate,
                "skip": _on_skip}.get(data.action if data else "")
     if handler is None:
         await query.answer()
@@ -112,18 +89,10 @@ async def on_button(update: Update, context: Context) -> None:
     await handler(update, context, list(data.args))
 
 
-async def _flow_at(update: Update, context: Context, name: str, step: str | None = None) -> FlowState | None:
-    state = await current_flow(update, context)
-    if state is None or state.name != name or (step and state.step != step):
-        lang_ = await lang(update, context)
-        await update.callback_query.answer(label(context, lang_, "common.stale_button"))
-        return None
-    await update.callback_query.answer()
-    return state
 
 
 async def _on_service(update: Update, context: Context, args: list[str]) -> None:
-    state = await _flow_at(update, context, FLOW, "service")
+    state = await flow_at(update, context, FLOW, "service")
     if state is None or not args or args[0] not in rules.SERVICES:
         return
     state.data["service"], state.step = args[0], "category"
@@ -135,7 +104,7 @@ async def _on_service(update: Update, context: Context, args: list[str]) -> None
 
 
 async def _on_category(update: Update, context: Context, args: list[str]) -> None:
-    state = await _flow_at(update, context, FLOW, "category")
+    state = await flow_at(update, context, FLOW, "category")
     if state is None or not args or not rules.valid_category(state.data.get("service", ""), args[0]):
         return
     state.data["category"], state.step = args[0], "describe"
@@ -147,7 +116,7 @@ async def _on_category(update: Update, context: Context, args: list[str]) -> Non
 
 
 async def _on_send(update: Update, context: Context, args: list[str]) -> None:
-    state = await _flow_at(update, context, FLOW, "describe")
+    state = await flow_at(update, context, FLOW, "describe")
     if state is None:
         return
     svc = get_services(context)
@@ -183,7 +152,7 @@ async def _on_send(update: Update, context: Context, args: list[str]) -> None:
 
 
 async def _on_cancel(update: Update, context: Context, args: list[str]) -> None:
-    if await _flow_at(update, context, FLOW) is None:
+    if await flow_at(update, context, FLOW) is None:
         return
     await end_flow(update, context)
     await edit_or_reply(update, context, t(context, await lang(update, context), "common.cancelled"))
@@ -199,60 +168,21 @@ async def on_private_message(update: Update, context: Context) -> bool:
     msg = incoming(update.effective_message)
     if route.kind == "ticket":
         await tickets(context).remember(user.id, "ticket", route.tickets[0].id)  # the exchange goes on
-        await _relay(update, context, route.tickets[0].id, [msg])
+        await relay(update, context, route.tickets[0].id, [msg])
         return True
     if route.kind in ("ask", "reopen"):
-        await _offer(update, context, route.kind, list(route.tickets), [msg])
+        await offer(update, context, route.kind, list(route.tickets), [msg])
         return True
     if msg.kind in FILE_KINDS:  # "faq" or "none": a file is no FAQ question
-        await _offer_consultation(update, context, msg)
+        await offer_consultation(update, context, msg)
         return True
     return False
 
 
-async def _offer(update: Update, context: Context, kind: str, choices: list, messages: list[service.Incoming]) -> None:
-    """[Tambahkan ke tiket #0002] … [❓ Pertanyaan baru] (or [Buka lagi tiket #0001] …); the
-    message waits in the PICK flow with the ones that follow until the manager chooses."""
-    await start_flow(update, context, PICK, kind, {"messages": [m.as_dict() for m in messages]})
-    lang_ = await lang(update, context)
-    action = "pick" if kind == "ask" else "again"
-    name = "tickets.btn_add_to" if kind == "ask" else "tickets.btn_reopen_with"
-    keyboard = [[Button(label(context, lang_, name, number=rules.number(tk.id)), callback("tm", action, tk.id))]
-                for tk in choices[:8]]
-    keyboard.append([Button(label(context, lang_, "tickets.btn_new_question"), callback("tm", "new"))])
-    items = [{"number": rules.number(tk.id), "ticket": tk} for tk in choices[:8]]
-    await reply(update, context, t(context, lang_, f"tickets.route_{kind}", items=items), keyboard)
 
 
-async def _offer_consultation(update: Update, context: Context, msg: service.Incoming) -> None:
-    """Issue 11.9: a file outside any flow starts /konsultasi with the file kept as its first attachment."""
-    if await tickets(context).cooperative_of(update.effective_user.id) is None:
-        await say(update, context, "tickets.need_cooperative")
-        return
-    await start_flow(update, context, FLOW, "service", {"question": "", "triage_id": None,
-                                                        "messages": [msg.as_dict()]})
-    lang_ = await lang(update, context)
-    keyboard = [[Button(label(context, lang_, "tickets.service", key=s), callback("tm", "svc", s)) for s in rules.SERVICES],
-                [Button(label(context, lang_, "common.btn_cancel"), "tm:cancel")]]
-    await reply(update, context, t(context, lang_, "tickets.file_offer", kind=msg.kind), keyboard)
 
 
-async def _relay(update: Update, context: Context, ticket_id: int, messages: list[service.Incoming]) -> None:
-    desk = tickets(context)
-    actor = await _actor(context, update.effective_user.id)
-    acknowledge = False
-    for msg in messages:
-        album_seen = await desk.album_seen(ticket_id, msg.media_group_id)
-        try:
-            stored = await desk.relay_from_manager(ticket_id, msg, actor)
-        except rules.NotAllowed as exc:
-            await _denied(update, context, exc)
-            return
-        acknowledge = acknowledge or (stored and not album_seen)
-    if acknowledge and not fair_share.quiet(context, update.effective_user.id):  # issue 16: one notice said it
-        sent = await say(update, context, "tickets.relayed", number=rules.number(ticket_id))
-        if sent is not None:  # a reply to the acknowledgement goes to the ticket too
-            await desk.mark_manager_message(sent.chat_id, sent.message_id, ticket_id)
 
 
 async def on_reply(update: Update, context: Context) -> None:
@@ -271,12 +201,12 @@ async def on_reply(update: Update, context: Context) -> None:
         return
     if ticket.status in rules.OPEN:
         await desk.remember(user.id, "ticket", ticket.id)
-        await _relay(update, context, ticket.id, [incoming(message)])
+        await relay(update, context, ticket.id, [incoming(message)])
         raise ApplicationHandlerStop
     state = await current_flow(update, context)
     if state is None or state.name == PICK:  # a finished ticket: offer to reopen it
-        pending = [service.Incoming(**m) for m in state.data.get("messages", [])] if state else []
-        await _offer(update, context, "reopen", [ticket], pending + [incoming(message)])
+        kept = [service.Incoming(**m) for m in state.data.get("messages", [])] if state else []
+        await offer(update, context, "reopen", [ticket], kept + [incoming(message)])
         raise ApplicationHandlerStop
 
 
@@ -295,74 +225,14 @@ async def on_pick_message(update: Update, context: Context, state: FlowState) ->
         await say(update, context, "tickets.kept_pending", count=count)
 
 
-async def _pending(update: Update, context: Context) -> list[service.Incoming] | None:
-    state = await _flow_at(update, context, PICK)
-    if state is None:
-        return None
-    await end_flow(update, context)
-    return [service.Incoming(**m) for m in state.data.get("messages", [])]
 
 
-async def _on_pick(update: Update, context: Context, args: list[str]) -> None:
-    ticket_id = rules.parse_number(args[0] if args else None)
-    if ticket_id is None:
-        await update.callback_query.answer()
-        return
-    messages = await _pending(update, context)
-    if messages is None:
-        return
-    await tickets(context).remember(update.effective_user.id, "ticket", ticket_id)
-    await edit_or_reply(update, context, t(context, await lang(update, context), "tickets.route_chosen",
-                                           number=rules.number(ticket_id)))
-    await _relay(update, context, ticket_id, messages)
 
 
-async def _on_again(update: Update, context: Context, args: list[str]) -> None:
-    """[Buka lagi tiket #0001]: reopen, then the kept messages go to it."""
-    ticket_id = rules.parse_number(args[0] if args else None)
-    if ticket_id is None:
-        await update.callback_query.answer()
-        return
-    messages = await _pending(update, context)
-    if messages is None:
-        return
-    try:
-        await tickets(context).act(ticket_id, "reopen", await _actor(context, update.effective_user.id))
-    except (rules.NotAllowed, LookupError):
-        pass  # already open again (a second press): the messages still go to it
-    await tickets(context).remember(update.effective_user.id, "ticket", ticket_id)
-    await edit_or_reply(update, context, t(context, await lang(update, context), "tickets.reopened_ok",
-                                           number=rules.number(ticket_id)))
-    await _relay(update, context, ticket_id, messages)
 
 
-async def _on_new(update: Update, context: Context, args: list[str]) -> None:
-    """[❓ Pertanyaan baru]: the kept messages are a question for the FAQ (never the staff group)."""
-    messages = await _pending(update, context)
-    if messages is None:
-        return
-    await tickets(context).remember(update.effective_user.id, "faq")
-    lang_ = await lang(update, context)
-    await edit_or_reply(update, context, t(context, lang_, "tickets.route_new"))
-    question = "\n".join(m.text for m in messages if m.kind == "text" and m.text).strip()
-    if question:
-        from handlers import ask  # ask imports this module (its "Tanya konsultan" starts /konsultasi)
-        await ask.answer_question(update, context, question)
-    files = [m for m in messages if m.kind not in ("text", "other")]
-    if files:
-        await _offer_consultation(update, context, files[0])
 
 
-async def _on_write(update: Update, context: Context, args: list[str]) -> None:
-    """/tiketsaya's [✍️ Tulis ke #0001]: the next messages go to that ticket."""
-    ticket_id = rules.parse_number(args[0] if args else None)
-    ticket = await tickets(context).get(ticket_id) if ticket_id else None
-    if ticket is None or ticket.manager_user_id != update.effective_user.id or ticket.status not in rules.OPEN:
-        await update.callback_query.answer(label(context, await lang(update, context), "common.stale_button"))
-        return
-    await update.callback_query.answer()
-    await tickets(context).remember(update.effective_user.id, "ticket", ticket_id)
-    await say(update, context, "tickets.write_to", number=rules.number(ticket_id))
 
 
 # /tiketsaya, close, reopen, rating ------------------------------------------------------
@@ -394,9 +264,9 @@ async def _lifecycle(update: Update, context: Context, args: list[str], action: 
         await update.callback_query.answer()
         return
     try:
-        await tickets(context).act(ticket_id, action, await _actor(context, update.effective_user.id))
+        await tickets(context).act(ticket_id, action, await actor(context, update.effective_user.id))
     except (rules.NotAllowed, LookupError) as exc:
-        await _denied(update, context, exc if isinstance(exc, rules.NotAllowed) else rules.NotAllowed("not_yours"))
+        await denied(update, context, exc if isinstance(exc, rules.NotAllowed) else rules.NotAllowed("not_yours"))
         return
     await update.callback_query.answer()
     await reply(update, context, t(context, await lang(update, context), done, number=rules.number(ticket_id)))
@@ -417,9 +287,9 @@ async def _on_rate(update: Update, context: Context, args: list[str]) -> None:
         await update.callback_query.answer()
         return
     try:
-        await tickets(context).rate(ticket_id, await _actor(context, update.effective_user.id), score)
+        await tickets(context).rate(ticket_id, await actor(context, update.effective_user.id), score)
     except (rules.NotAllowed, LookupError) as exc:
-        await _denied(update, context, exc if isinstance(exc, rules.NotAllowed) else rules.NotAllowed("not_yours"))
+        await denied(update, context, exc if isinstance(exc, rules.NotAllowed) else rules.NotAllowed("not_yours"))
         return
     await update.callback_query.answer()
     await start_flow(update, context, COMMENT, "comment", {"ticket_id": ticket_id})
@@ -429,7 +299,7 @@ async def _on_rate(update: Update, context: Context, args: list[str]) -> None:
 
 
 async def _on_skip(update: Update, context: Context, args: list[str]) -> None:
-    if await _flow_at(update, context, COMMENT) is None:
+    if await flow_at(update, context, COMMENT) is None:
         return
     await end_flow(update, context)
     await edit_or_reply(update, context, t(context, await lang(update, context), "tickets.comment_thanks"))
@@ -441,9 +311,9 @@ async def on_comment(update: Update, context: Context, state: FlowState) -> None
     if text is None:
         return
     try:
-        await tickets(context).comment(state.data["ticket_id"], await _actor(context, update.effective_user.id), text)
+        await tickets(context).comment(state.data["ticket_id"], await actor(context, update.effective_user.id), text)
     except rules.NotAllowed as exc:
-        await _denied(update, context, exc)
+        await denied(update, context, exc)
     await end_flow(update, context)
     await say(update, context, "tickets.comment_thanks")
 

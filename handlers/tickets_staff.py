@@ -25,7 +25,7 @@ from bot.triage.service import render_entry
 from bot.core.sanitize import clean_name
 from handlers.common import Context, edit_or_reply, is_consultant, is_staff_chat, label, reply, t
 from handlers.tickets_group import ADMINS_CHECKED, BotTopics, detect_forum, sync_admins
-from handlers.tickets_manager import incoming
+from handlers.tickets_common import incoming
 from storage.tickets import Ticket
 
 log = logging.getLogger(__name__)

@@ -102,6 +102,7 @@ def _governance(r: random.Random, trouble: float) -> dict:
 
 
 def generate(scale: Scale, today: date, tz: tzinfo, seed: int = 14) -> dict[str, list[dict]]:
+    """Longer than 60 lines on purpose: one deterministic recipe for the demo regency; split, the order of random draws (and so every seeded number) would be harder to keep stable."""
     r = random.Random(seed)
     now = datetime.combine(today, time(9), tzinfo=tz)
     start = today - timedelta(days=30 * scale.months)

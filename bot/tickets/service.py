@@ -23,6 +23,8 @@ from bot.core.texts import TELEGRAM_CAPTION_LIMIT, split_message
 from bot.tickets import rules
 from bot.tickets.reads import (Detail, HistoryLine, QueueItem, TicketReads, manager_lang,  # noqa: F401  (re-exported)
                                office, staff_lang)
+from bot.tickets.routing import Route, TicketRouting  # noqa: F401  (re-exported for callers)
+from bot.tickets.sla import TicketServiceLevels
 from bot.tickets.rules import Actor, NotAllowed, number  # noqa: F401  (re-exported for callers)
 from bot.triage.learn import record_ticket_answer
 from storage.consultants import ConsultantRepo
@@ -54,14 +56,6 @@ class Incoming:
         return self.__dict__.copy()
 
 
-@dataclass(frozen=True)
-class Route:
-    """Where a manager's private message (not a reply, outside any flow) goes (issue 11.1):
-    "ticket" (relay to `tickets[0]`), "faq" (the FAQ's triage), "ask" (offer the open `tickets`
-    or a new question), "reopen" (offer to reopen `tickets[0]`, finished recently, or a new
-    question), "none" (no ticket anywhere near: the other journeys decide)."""
-    kind: str
-    tickets: tuple[Ticket, ...] = ()
 
 
 def signer_name(settings: Settings, name: str) -> str:
@@ -77,7 +71,7 @@ async def privacy_erase(db: Executor, user_id: int) -> None:
     await TicketRepo(db).forget_user(user_id)
 
 
-class TicketService(TicketReads):
+class TicketService(TicketReads, TicketRouting, TicketServiceLevels):
     """Opening, lifecycle, relays both ways, ratings and service levels (reads: TicketReads)."""
 
     # Card: one live view of the ticket in the staff group ------------------------------------
@@ -361,52 +355,7 @@ class TicketService(TicketReads):
                                    triage_id=ticket.triage_id)
         return relayed
 
-    # Which private messages go to a ticket -------------------------------------------------------
-    async def route(self, user_id: int, now: datetime | None = None) -> Route:
-        """A remembered choice for the exchange first, then a live exchange (the consultant wrote
-        within TICKET_LIVE_MINUTES), then a choice to offer; a ticket resolved within
-        TICKET_REOPEN_HOURS is offered to reopen."""
-        now = now or datetime.now(timezone.utc)
-        repo = TicketRepo(self.db)
-        open_ = await repo.open_of_manager(user_id)
-        chosen = await repo.route(user_id, to_utc_text(now))
-        if chosen is not None and chosen[0] == "faq":
-            return Route("faq")
-        if chosen is not None:
-            ticket = next((tk for tk in open_ if tk.id == chosen[1]), None)
-            if ticket is not None:
-                return Route("ticket", (ticket,))
-        if open_:
-            live_since = to_utc_text(now - timedelta(minutes=self.settings.ticket_live_minutes))
-            live = []
-            for tk in open_:
-                last = await repo.last_answer_at(tk.id)
-                if last is not None and last >= live_since:
-                    live.append((last, tk))
-            if live:
-                return Route("ticket", (max(live, key=lambda pair: pair[0])[1],))
-            return Route("ask", tuple(open_))
-        if self.settings.ticket_reopen_hours > 0:
-            since = to_utc_text(now - timedelta(hours=self.settings.ticket_reopen_hours))
-            recent = await repo.resolved_of_manager_since(user_id, since)
-            if recent:
-                return Route("reopen", (recent[0],))
-        return Route("none")
-
-    async def remember(self, user_id: int, choice: str, ticket_id: int | None = None,
-                       now: datetime | None = None) -> None:
-        """The manager's choice holds for the exchange (TICKET_LIVE_MINUTES from now)."""
-        now = now or datetime.now(timezone.utc)
-        until = to_utc_text(now + timedelta(minutes=self.settings.ticket_live_minutes))
-        await TicketRepo(self.db).set_route(user_id, choice, ticket_id, until)
-
-    async def ticket_of_reply(self, chat_id: int, message_id: int) -> Ticket | None:
-        """The ticket a replied-to private message belongs to (None: not a ticket message)."""
-        return await TicketRepo(self.db).by_manager_message(chat_id, message_id)
-
-    async def mark_manager_message(self, chat_id: int, message_id: int, ticket_id: int) -> None:
-        """A message the bot sent the manager for a ticket (e.g. "Diteruskan"): replies to it go there."""
-        await TicketRepo(self.db).map_manager_message(chat_id, message_id, ticket_id)
+    # Which private messages go to a ticket: bot/tickets/routing.py (TicketRouting) -------------------
 
     # Ratings ------------------------------------------------------------------------------------
     async def rate(self, ticket_id: int, actor: Actor, score: int) -> Ticket:
@@ -443,32 +392,3 @@ class TicketService(TicketReads):
                     self.staff_chat_id, self.texts.render(self.staff_lang, "tickets.rated", number=number(ticket_id),
                                                           score=rating.score, comment=text),
                     kind=STAFF_NOTE, dedupe_key=f"ratedc:{ticket_id}:{rating.created_at}", ref=("ticket", ticket_id))
-
-    # Service levels -----------------------------------------------------------------------------
-    async def check_sla(self, now: datetime | None = None) -> list[tuple[int, int]]:
-        """Raise unclaimed tickets again in the group after the SLA, tell the admins after twice
-        that. Returns the (ticket id, level) raised now; each level is raised once."""
-        now = now or datetime.now(timezone.utc)
-        hours, oh, lang = self.settings.ticket_sla_office_hours, self.office(), self.staff_lang
-        raised = []
-        for ticket in await TicketRepo(self.db).unclaimed_below_level(2):
-            level = rules.sla_level(from_utc_text(ticket.created_at), now, hours, oh)
-            if level <= ticket.sla_level:
-                continue
-            async with self.db.transaction() as tx:
-                if not await TicketRepo(tx).set_status_if(ticket.id, "new", sla_level=level):
-                    continue
-                box, ref = self.outbox.bind(tx), ("ticket", ticket.id)
-                age = round(oh.office_hours_between(from_utc_text(ticket.created_at), now), 1)
-                if self.staff_chat_id is not None:
-                    await box.send_text(self.staff_chat_id,
-                                        self.texts.render(lang, "tickets.sla_raise", number=number(ticket.id),
-                                                          level=level, hours=age),
-                                        kind=SLA, dedupe_key=f"sla:{ticket.id}:{level}", ref=ref)
-                if level >= 2:
-                    for admin in self.settings.admin_ids:
-                        await box.send_text(admin, self.texts.render(lang, "tickets.sla_admin", number=number(ticket.id),
-                                                                     hours=age),
-                                            kind=SLA, dedupe_key=f"sla:{ticket.id}:{level}:{admin}", ref=ref)
-            raised.append((ticket.id, level))
-        return raised
