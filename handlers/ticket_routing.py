@@ -66,14 +66,21 @@ async def pending(update: Update, context: Context) -> list[service.Incoming] | 
     return [service.Incoming(**m) for m in state.data.get("messages", [])]
 
 
-async def on_pick(update: Update, context: Context, args: list[str]) -> None:
+async def _chosen(update: Update, context: Context, args: list[str]) -> tuple[int, list[service.Incoming]] | None:
+    """The ticket a choice button names and the messages kept while it was pending (None: a
+    forged or stale press, already answered)."""
     ticket_id = rules.parse_number(args[0] if args else None)
     if ticket_id is None:
         await update.callback_query.answer()
-        return
+        return None
     messages = await pending(update, context)
-    if messages is None:
+    return None if messages is None else (ticket_id, messages)
+
+
+async def on_pick(update: Update, context: Context, args: list[str]) -> None:
+    if (chosen := await _chosen(update, context, args)) is None:
         return
+    ticket_id, messages = chosen
     await tickets(context).remember(update.effective_user.id, "ticket", ticket_id)
     await edit_or_reply(update, context, t(context, await lang(update, context), "tickets.route_chosen",
                                            number=rules.number(ticket_id)))
@@ -82,13 +89,9 @@ async def on_pick(update: Update, context: Context, args: list[str]) -> None:
 
 async def on_again(update: Update, context: Context, args: list[str]) -> None:
     """[Buka lagi tiket #0001]: reopen, then the kept messages go to it."""
-    ticket_id = rules.parse_number(args[0] if args else None)
-    if ticket_id is None:
-        await update.callback_query.answer()
+    if (chosen := await _chosen(update, context, args)) is None:
         return
-    messages = await pending(update, context)
-    if messages is None:
-        return
+    ticket_id, messages = chosen
     try:
         await tickets(context).act(ticket_id, "reopen", await actor(context, update.effective_user.id))
     except (rules.NotAllowed, LookupError):
