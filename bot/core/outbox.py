@@ -88,24 +88,23 @@ class Outbox:
                          ref: tuple[str, int] | None = None) -> int | None:
         """A photo from a file on disk (e.g. a rendered chart) or an existing Telegram file_id."""
         payload: dict = {"photo_path": photo_path} if photo_path else {"photo": file_id}
-        if caption_html is not None:
-            payload.update(caption=caption_html, parse_mode="HTML")
-        if thread_id:
-            payload["message_thread_id"] = thread_id
-        return await self._add(kind, chat_id, "send_photo", payload, dedupe_key=dedupe_key,
-                               ref=ref, not_before=None)
+        return await self._file(kind, chat_id, "send_photo", payload, caption_html, thread_id, dedupe_key, ref)
 
     async def send_document(self, chat_id: int, *, kind: str, document_path: str, filename: str,
                             caption_html: str | None = None, thread_id: int | None = None,
                             dedupe_key: str | None = None, ref: tuple[str, int] | None = None) -> int | None:
         """A file written to disk before the row (e.g. a report workbook); read when sent."""
         payload: dict = {"document_path": document_path, "filename": filename}
+        return await self._file(kind, chat_id, "send_document", payload, caption_html, thread_id, dedupe_key, ref)
+
+    async def _file(self, kind: str, chat_id: int, method: str, payload: dict, caption_html: str | None,
+                    thread_id: int | None, dedupe_key: str | None, ref: tuple[str, int] | None) -> int | None:
+        """A photo or document row: the caption (HTML) and forum topic the same way for both."""
         if caption_html is not None:
             payload.update(caption=caption_html, parse_mode="HTML")
         if thread_id:
             payload["message_thread_id"] = thread_id
-        return await self._add(kind, chat_id, "send_document", payload, dedupe_key=dedupe_key,
-                               ref=ref, not_before=None)
+        return await self._add(kind, chat_id, method, payload, dedupe_key=dedupe_key, ref=ref, not_before=None)
 
     async def edit_text(self, chat_id: int, message_id: int, html: str, *, kind: str,
                         keyboard: Keyboard | None = None, dedupe_key: str | None = None,
